@@ -1,0 +1,1 @@
+"""The sync engine: scanning, deciding, copying, bookkeeping. Plain Python; never imports Qt."""

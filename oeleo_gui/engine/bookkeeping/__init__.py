@@ -1,0 +1,1 @@
+"""Bookkeeping: the upstream-compatible `filelist` SQLite database, its migrations, its store."""

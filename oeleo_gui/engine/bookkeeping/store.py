@@ -1,0 +1,420 @@
+"""FileListStore: the one way into the bookkeeping database, for the engine, the CLI and the GUI.
+
+One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
+a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
+anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
+`recovered_from` telling the frontends what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import peewee as pw
+
+from oeleo_gui.engine.bookkeeping.migrations import migrate_database
+from oeleo_gui.engine.bookkeeping.models import make_models
+from oeleo_gui.engine.errors import BookkeepingError
+from oeleo_gui.engine.events import FileCode, RunSummary
+
+log = logging.getLogger(__name__)
+BUSY_TIMEOUT_MS = 15_000
+SORTABLE_COLUMNS = (
+    "local_name",
+    "code",
+    "processed_date",
+    "last_copied",
+    "checksum",
+    "external_name",
+    "size",
+    "last_error",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileRow:
+    """One `filelist` row, as frontends see it."""
+
+    id: int
+    rel_path: str
+    code: FileCode
+    checksum: str | None
+    external_name: str | None
+    processed_date: datetime | None
+    size: int | None
+    mtime_ns: int | None
+    last_copied: datetime | None
+    last_error: str | None
+
+    @property
+    def is_legacy(self) -> bool:
+        """Written by upstream oeleo (keyed by bare name, no size/mtime yet)."""
+        return self.size is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRow:
+    kind: str
+    started_at: datetime
+    finished_at: datetime
+    copied: int
+    unchanged: int
+    waiting: int
+    failed: int
+    bytes_copied: int
+    error: str | None
+    cancelled: bool
+
+
+def _to_datetime(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _code(value: object) -> FileCode:
+    try:
+        return FileCode(int(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return FileCode.COPY  # an unknown hand-typed code is treated as "copy", never as "skip"
+
+
+class FileListStore:
+    """Open (create, migrate or recover) the database at `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.recovered_from: Path | None = None
+        self.migrated_from: int | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BookkeepingError(
+                f"Cannot create the folder for the database {self.path} ({exc.strerror}).",
+                "Set OELEO_DB_NAME to a file in a folder you can write to.",
+            ) from exc
+        try:
+            self._open()
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            if "locked" in str(exc).lower():
+                raise BookkeepingError(
+                    f"The database {self.path} is locked by another program.",
+                    "Close other copies of oeleo-gui that use it and try again.",
+                ) from exc
+            self._move_corrupt_aside(exc)
+            self._open()
+
+    # --- opening --------------------------------------------------------------------------------
+    def _open(self) -> None:
+        self.db = pw.SqliteDatabase(
+            str(self.path),
+            pragmas={
+                "journal_mode": "wal",
+                "busy_timeout": BUSY_TIMEOUT_MS,
+                "synchronous": "normal",
+                "foreign_keys": 1,
+            },
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        self.models = make_models(self.db)
+        self.db.connect(reuse_if_open=True)
+        self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+        self.migrated_from = migrate_database(self.db, self.models, self.path)
+
+    def _move_corrupt_aside(self, exc: Exception) -> None:
+        try:
+            self.db.close()
+        except Exception:  # the handle of a corrupt file may refuse even to close
+            log.debug("closing the corrupt database failed", exc_info=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        self.path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            extra = self.path.with_name(self.path.name + suffix)
+            if extra.exists():
+                extra.replace(aside.with_name(aside.name + suffix))
+        self.recovered_from = aside
+        log.error(
+            "The database %s could not be read (%s). It was moved to %s and a new, empty one was "
+            "made: files will be compared again (copied files are not lost; run `check "
+            "--update-db` to rebuild the list).",
+            self.path,
+            exc,
+            aside.name,
+        )
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self) -> FileListStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def read_only_rows(path: Path) -> dict[str, FileRow]:
+        """The rows of a database without creating, migrating or writing it (for `preview`)."""
+        if not Path(path).is_file():
+            return {}
+        try:
+            con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return {}
+        try:
+            con.row_factory = sqlite3.Row
+            columns = {r[1] for r in con.execute("PRAGMA table_info(filelist)")}
+            if not columns:
+                return {}
+            rows = {}
+            for r in con.execute("SELECT * FROM filelist"):
+                get = lambda k, r=r: r[k] if k in columns else None  # noqa: E731
+                rows[r["local_name"]] = FileRow(
+                    id=r["id"],
+                    rel_path=r["local_name"],
+                    code=_code(r["code"]),
+                    checksum=r["checksum"],
+                    external_name=r["external_name"],
+                    processed_date=_to_datetime(r["processed_date"]),
+                    size=get("size"),
+                    mtime_ns=get("mtime_ns"),
+                    last_copied=_to_datetime(get("last_copied")),
+                    last_error=get("last_error"),
+                )
+            return rows
+        except sqlite3.Error as exc:
+            log.warning("could not read %s: %s", path, exc)
+            return {}
+        finally:
+            con.close()
+
+    # --- reading --------------------------------------------------------------------------------
+    def _row(self, rec: pw.Model) -> FileRow:
+        return FileRow(
+            id=rec.id,
+            rel_path=rec.local_name,
+            code=_code(rec.code),
+            checksum=rec.checksum,
+            external_name=rec.external_name,
+            processed_date=_to_datetime(rec.processed_date),
+            size=rec.size,
+            mtime_ns=rec.mtime_ns,
+            last_copied=_to_datetime(rec.last_copied),
+            last_error=rec.last_error,
+        )
+
+    def get(self, rel_path: str) -> FileRow | None:
+        F = self.models.file
+        rec = F.get_or_none(F.local_name == rel_path)
+        return self._row(rec) if rec else None
+
+    def all_rows(self) -> dict[str, FileRow]:
+        """Every row keyed by relative path (the planner's view; one query)."""
+        F = self.models.file
+        return {rec.local_name: self._row(rec) for rec in F.select().iterator()}
+
+    def rows(self, code: FileCode | None = None) -> Iterator[FileRow]:
+        F = self.models.file
+        query = F.select().order_by(F.local_name)
+        if code is not None:
+            query = query.where(F.code == int(code))
+        for rec in query.iterator():
+            yield self._row(rec)
+
+    def _filtered(self, text: str, code: FileCode | None) -> pw.ModelSelect:
+        F = self.models.file
+        query = F.select()
+        if text:
+            query = query.where(F.local_name.contains(text) | F.external_name.contains(text))
+        if code is not None:
+            query = query.where(F.code == int(code))
+        return query
+
+    def count(self, text: str = "", code: FileCode | None = None) -> int:
+        return self._filtered(text, code).count()
+
+    def page(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        order_by: str = "local_name",
+        descending: bool = False,
+        text: str = "",
+        code: FileCode | None = None,
+    ) -> list[FileRow]:
+        """One page of rows for table views: sorted and filtered in SQL, never all at once."""
+        if order_by not in SORTABLE_COLUMNS:
+            raise ValueError(f"cannot sort by {order_by!r}")
+        F = self.models.file
+        column = getattr(F, order_by)
+        order = [column.desc() if descending else column.asc(), F.id]
+        query = self._filtered(text, code).order_by(*order).offset(offset).limit(limit)
+        return [self._row(rec) for rec in query]
+
+    def code_counts(self) -> dict[FileCode, int]:
+        F = self.models.file
+        counts = {code: 0 for code in FileCode}
+        for code, n in F.select(F.code, pw.fn.COUNT(F.id)).group_by(F.code).tuples():
+            counts[_code(code)] += n
+        return counts
+
+    # --- writing --------------------------------------------------------------------------------
+    def record_copies(self, copies: Sequence[tuple[str, str, str, int, int]]) -> None:
+        """Record verified copies: (rel_path, external_name, md5, size, mtime_ns), code 1.
+
+        A row a technician locked (code 2) while the copy ran keeps its lock."""
+        if not copies:
+            return
+        F = self.models.file
+        now = datetime.now()
+        with self.db.atomic():
+            for rel_path, external_name, md5, size, mtime_ns in copies:
+                values = {
+                    "external_name": external_name,
+                    "checksum": md5,
+                    "size": size,
+                    "mtime_ns": mtime_ns,
+                    "last_copied": now,
+                    "last_error": None,
+                    "processed_date": now,
+                }
+                updated = (
+                    F.update(**values, code=pw.Case(None, [(F.code == 2, 2)], 1))
+                    .where(F.local_name == rel_path)
+                    .execute()
+                )
+                if not updated:
+                    F.create(local_name=rel_path, code=1, **values)
+
+    def record_unchanged(self, rel_path: str, size: int, mtime_ns: int) -> None:
+        """The content matched the recorded checksum: remember the new stat to skip the hash."""
+        F = self.models.file
+        F.update(size=size, mtime_ns=mtime_ns, last_error=None).where(
+            F.local_name == rel_path
+        ).execute()
+
+    def record_errors(self, errors: Iterable[tuple[str, str]]) -> None:
+        F = self.models.file
+        with self.db.atomic():
+            for rel_path, message in errors:
+                F.update(last_error=message[:1000]).where(F.local_name == rel_path).execute()
+
+    def adopt_legacy(self, legacy_name: str, rel_path: str, size: int, mtime_ns: int) -> None:
+        """Re-key an upstream row (bare name) to the file's relative path."""
+        F = self.models.file
+        F.update(local_name=rel_path, size=size, mtime_ns=mtime_ns).where(
+            F.local_name == legacy_name
+        ).execute()
+
+    def set_code(self, rel_paths: Iterable[str], code: FileCode) -> int:
+        """Set the code of these files; rows are made for files not seen yet (to lock early)."""
+        F = self.models.file
+        n = 0
+        with self.db.atomic():
+            for rel_path in rel_paths:
+                if not F.update(code=int(code)).where(F.local_name == rel_path).execute():
+                    F.create(local_name=rel_path, code=int(code))
+                n += 1
+        return n
+
+    def record_check(
+        self, results: Sequence[tuple[str, FileCode, str | None, str, int, int]]
+    ) -> None:
+        """`check --update-db`: (rel_path, code, md5, external_name, size, mtime_ns); locks stay."""
+        F = self.models.file
+        now = datetime.now()
+        with self.db.atomic():
+            for rel_path, code, md5, external_name, size, mtime_ns in results:
+                rec = F.get_or_none(F.local_name == rel_path)
+                if rec is None:
+                    F.create(
+                        local_name=rel_path,
+                        code=int(code),
+                        checksum=md5,
+                        size=size,
+                        mtime_ns=mtime_ns,
+                        external_name=external_name,
+                        processed_date=now,
+                    )
+                elif rec.code != FileCode.LOCKED:
+                    F.update(
+                        code=int(code),
+                        checksum=md5 or rec.checksum,
+                        size=size,
+                        mtime_ns=mtime_ns,
+                        external_name=external_name,
+                        processed_date=now,
+                    ).where(F.id == rec.id).execute()
+
+    # --- transfer journal -----------------------------------------------------------------------
+    def journal_add(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Remember temporary names (temp_name, destination) before the uploads start."""
+        J = self.models.journal
+        with self.db.atomic():
+            for temp_name, destination in entries:
+                J.insert(
+                    temp_name=temp_name, destination=destination
+                ).on_conflict_ignore().execute()
+
+    def journal_remove(self, temp_names: Sequence[str]) -> None:
+        J = self.models.journal
+        if temp_names:
+            with self.db.atomic():
+                J.delete().where(J.temp_name.in_(list(temp_names))).execute()
+
+    def journal_entries(self) -> list[tuple[str, str]]:
+        J = self.models.journal
+        return list(J.select(J.temp_name, J.destination).tuples())
+
+    # --- run history ----------------------------------------------------------------------------
+    def record_run(self, summary: RunSummary) -> None:
+        self.models.run.create(
+            kind=str(summary.kind),
+            started_at=summary.started_at,
+            finished_at=summary.finished_at,
+            copied=len(summary.copied),
+            unchanged=summary.unchanged,
+            waiting=summary.waiting,
+            failed=len(summary.failed),
+            bytes_copied=summary.bytes_copied,
+            error=summary.error or None,
+            cancelled=summary.cancelled,
+        )
+
+    def recent_runs(self, limit: int = 20) -> list[RunRow]:
+        R = self.models.run
+        return [
+            RunRow(
+                kind=r.kind,
+                started_at=_to_datetime(r.started_at) or datetime.min,
+                finished_at=_to_datetime(r.finished_at) or datetime.min,
+                copied=r.copied,
+                unchanged=r.unchanged,
+                waiting=r.waiting,
+                failed=r.failed,
+                bytes_copied=r.bytes_copied,
+                error=r.error,
+                cancelled=r.cancelled,
+            )
+            for r in R.select().order_by(R.id.desc()).limit(limit)
+        ]
+
+    def last_successful_run(self) -> datetime | None:
+        R = self.models.run
+        rec = (
+            R.select()
+            .where(R.error.is_null(), R.failed == 0, R.cancelled == False, R.kind == "sync")  # noqa: E712
+            .order_by(R.id.desc())
+            .first()
+        )
+        return _to_datetime(rec.finished_at) if rec else None

@@ -1,0 +1,137 @@
+"""`check`: compare the source with the destination, and optionally rebuild the codes from it.
+
+The destination is listed once; sizes are compared first, then checksums of the files whose
+sizes agree, computed on the destination in batches (or, for destinations that cannot hash,
+only when a full comparison is asked for). Locked files stay locked when the database is updated.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from oeleo_gui.engine.checksum import md5_file
+from oeleo_gui.engine.connectors.base import (
+    Connector,
+    RemoteEntry,
+    flattened_or_mirrored,
+    is_temp_name,
+)
+from oeleo_gui.engine.events import CancelToken, CheckReport, FileCode, FileResult, Outcome
+from oeleo_gui.engine.scanner import source_path
+
+if TYPE_CHECKING:
+    from oeleo_gui.engine.worker import Engine
+
+log = logging.getLogger(__name__)
+HASH_BATCH = 200
+STALE_TEMP_SECONDS = 3600.0
+
+
+def compare(engine: Engine, *, update_db: bool, full: bool, cancel: CancelToken) -> CheckReport:
+    started = datetime.now()
+    settings = engine.settings
+    mirror = settings.include_subdirs and settings.external_subdirs
+    connector = engine.connector
+    connector.connect()
+    files = engine.scan(cancel)
+    listing = connector.list_files(recursive=mirror, cancel=cancel)
+    swept = _sweep_stale_temps(connector, listing, engine._clock())
+    rows = engine.store.all_rows()
+    present, missing, out_of_sync, in_sync = [], [], [], []
+    local_md5: dict[str, str] = {}
+    same_size = []
+    errors: list[FileResult] = []
+    for f in files:
+        dest = listing.get(flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror))
+        if dest is None:
+            missing.append(f.rel_path)
+            continue
+        present.append(f.rel_path)
+        if dest.size != f.size:
+            out_of_sync.append(f.rel_path)
+        else:
+            same_size.append(f)
+    can_hash = connector.capabilities.server_checksums or full
+    for start in range(0, len(same_size), HASH_BATCH):
+        chunk = same_size[start : start + HASH_BATCH]
+        dest_names = {
+            f.rel_path: flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror) for f in chunk
+        }
+        remote = connector.checksums(list(dest_names.values()), cancel) if can_hash else {}
+        for f in chunk:
+            row = rows.get(f.rel_path)
+            try:
+                if row and row.checksum and row.size == f.size and row.mtime_ns == f.mtime_ns:
+                    local_md5[f.rel_path] = row.checksum
+                else:
+                    local_md5[f.rel_path] = md5_file(
+                        source_path(settings.source, f.rel_path), cancel
+                    )
+            except OSError as exc:
+                errors.append(
+                    FileResult(
+                        rel_path=f.rel_path,
+                        outcome=Outcome.BUSY,
+                        reason=f"cannot be read now: {exc.strerror or exc}",
+                    )
+                )
+                continue
+            if not can_hash or remote.get(dest_names[f.rel_path]) == local_md5[f.rel_path]:
+                in_sync.append(f.rel_path)
+            else:
+                out_of_sync.append(f.rel_path)
+    if update_db:
+        unreadable = {e.rel_path for e in errors}
+        out_set = set(out_of_sync) | set(missing)
+        engine.store.record_check(
+            [
+                (
+                    f.rel_path,
+                    FileCode.COPY if f.rel_path in out_set else FileCode.COPY_IF_CHANGED,
+                    local_md5.get(f.rel_path) if f.rel_path not in out_set else None,
+                    connector.external_name(
+                        flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror)
+                    ),
+                    f.size,
+                    f.mtime_ns,
+                )
+                for f in files
+                if f.rel_path not in unreadable
+            ]
+        )
+    report = CheckReport(
+        started_at=started,
+        finished_at=datetime.now(),
+        local_files=len(files),
+        present=tuple(present),
+        in_sync=tuple(in_sync),
+        out_of_sync=tuple(sorted(out_of_sync)),
+        missing=tuple(missing),
+        swept_temp_files=swept,
+        db_updated=update_db,
+        errors=tuple(errors),
+    )
+    log.info(
+        "check: %d local, %d at destination, %d out of sync, %d missing",
+        report.local_files,
+        len(present),
+        len(out_of_sync),
+        len(missing),
+    )
+    return report
+
+
+def _sweep_stale_temps(connector: Connector, listing: dict[str, RemoteEntry], now: float) -> int:
+    """Remove temporary files older than an hour that no journal knows (e.g. after a power cut)."""
+    stale = [
+        rel
+        for rel, entry in listing.items()
+        if is_temp_name(rel) and (entry.mtime is None or now - entry.mtime > STALE_TEMP_SECONDS)
+    ]
+    for rel in stale:
+        connector.remove(rel)
+    for rel in [rel for rel in listing if is_temp_name(rel)]:
+        del listing[rel]
+    return len(stale)

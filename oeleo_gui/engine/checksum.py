@@ -1,0 +1,20 @@
+"""Streaming MD5 (upstream's checksum), read in large chunks with a cancel check between them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from oeleo_gui.engine.events import CancelToken
+
+READ_CHUNK = 1024 * 1024
+
+
+def md5_file(path: Path, cancel: CancelToken | None = None) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb", buffering=0) as fh:
+        while chunk := fh.read(READ_CHUNK):
+            digest.update(chunk)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+    return digest.hexdigest()

@@ -1,0 +1,696 @@
+"""Settings: upstream's `OELEO_*` / `OA_*` variables, read from the environment and a `.env` file.
+
+`VARIABLES` declares every variable once (name, group, kind, default, meaning); the loader, the
+README table, the `doctor` command and the settings dialog all read it. Variables already set in
+the process environment win over the `.env` file, as upstream. Every problem is collected and
+raised together as one `ConfigError`, before anything is copied. Secrets are masked in messages
+and may come from the OS keyring instead of `.env` (see `secret_store`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from oeleo_gui.engine import secret_store
+from oeleo_gui.engine.errors import ConfigError, ConfigProblem
+from oeleo_gui.engine.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
+BOOL_EXPECTED = "a yes/no value: true/false, yes/no, y/n, 1/0 or on/off"
+
+
+class DestinationKind(StrEnum):
+    LOCAL = "local"
+    SSH = "ssh"
+    SHAREPOINT = "sharepoint"
+
+
+class VarKind(StrEnum):
+    TEXT = "text"
+    FOLDER = "folder"
+    FILE = "file"
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    SECRET = "secret"  # noqa: S105 - a kind of variable, not a password
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One configuration variable, declared once for loader, docs and settings dialog."""
+
+    name: str
+    group: str  # Source, Destination, SSH, SharePoint, Schedule, Advanced
+    kind: VarKind
+    default: str = ""
+    description: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind is VarKind.SECRET
+
+
+_V = Variable
+VARIABLES: tuple[Variable, ...] = (
+    _V(
+        "OELEO_BASE_DIR_FROM",
+        "Source",
+        VarKind.FOLDER,
+        "",
+        "Folder with the instrument's data files.",
+    ),
+    _V(
+        "OELEO_FILTER_EXTENSION",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Extensions to copy, `;`-separated (`.res;.csv`); `*` for every file.",
+    ),
+    _V(
+        "OA_STARTS_WITH",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Only names starting with one of these (`;`-separated).",
+    ),
+    _V(
+        "OELEO_NAME_CONTAINS",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Only names containing one of these (`;`-separated).",
+    ),
+    _V(
+        "OELEO_NAME_NOT_CONTAINS",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Skip names containing any of these (`;`-separated).",
+    ),
+    _V(
+        "OELEO_EXCLUDE_NAMES",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Exact file names never to copy (`;`-separated).",
+    ),
+    _V(
+        "OA_INCLUDE_SUBDIRS",
+        "Source",
+        VarKind.BOOL,
+        "false",
+        "Also copy files in subfolders of the source.",
+    ),
+    _V(
+        "OA_FROM_YEAR",
+        "Source",
+        VarKind.INT,
+        "2023",
+        "Skip files modified before this date (year).",
+    ),
+    _V(
+        "OA_FROM_MONTH", "Source", VarKind.INT, "1", "Skip files modified before this date (month)."
+    ),
+    _V("OA_FROM_DAY", "Source", VarKind.INT, "1", "Skip files modified before this date (day)."),
+    _V(
+        "OELEO_NOT_AFTER",
+        "Source",
+        VarKind.TEXT,
+        "",
+        "Skip files modified after this date (YYYY-MM-DD).",
+    ),
+    _V(
+        "OELEO_DESTINATION_TYPE",
+        "Destination",
+        VarKind.CHOICE,
+        "",
+        "local, ssh or sharepoint; guessed from the other settings when empty.",
+        ("local", "ssh", "sharepoint"),
+    ),
+    _V(
+        "OELEO_BASE_DIR_TO",
+        "Destination",
+        VarKind.TEXT,
+        "",
+        "Destination folder: a local/network folder, the remote folder over SSH, or a folder "
+        "inside the SharePoint library.",
+    ),
+    _V(
+        "OA_EXTERNAL_SUBDIRS",
+        "Destination",
+        VarKind.BOOL,
+        "false",
+        "Recreate the source's subfolders at the destination (else all files land in one folder).",
+    ),
+    _V(
+        "OELEO_EXTERNAL_HOST",
+        "SSH",
+        VarKind.TEXT,
+        "",
+        "SSH server as `host` or `host:port` (port 22).",
+    ),
+    _V("OELEO_USERNAME", "SSH", VarKind.TEXT, "", "User name on the SSH server."),
+    _V("OELEO_KEY_FILENAME", "SSH", VarKind.FILE, "", "Private key file (ed25519, ECDSA or RSA)."),
+    _V("OELEO_KEY_PASSPHRASE", "SSH", VarKind.SECRET, "", "Passphrase of the key, if it has one."),
+    _V("OELEO_PASSWORD", "SSH", VarKind.SECRET, "", "SSH password (better: in the OS keyring)."),
+    _V(
+        "OELEO_KNOWN_HOSTS",
+        "SSH",
+        VarKind.FILE,
+        "",
+        "The app's known-hosts file (default: known_hosts in the user's config folder).",
+    ),
+    _V(
+        "OELEO_RECONNECT",
+        "SSH",
+        VarKind.TEXT,
+        "3",
+        "Reconnect attempts after a dropped connection: a number, or yes (3) / no (0).",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_URL",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "Tenant URL, https://example.sharepoint.com.",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_SITENAME",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "Site name (the part after /sites/).",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_DOC_LIBRARY",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "Document library, e.g. Shared Documents.",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_USERNAME",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "User name (falls back to OELEO_USERNAME).",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_CLIENT_ID",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "App registration's client id (app-only).",
+    ),
+    _V("OELEO_SHAREPOINT_CLIENT_SECRET", "SharePoint", VarKind.SECRET, "", "App's client secret."),
+    _V(
+        "OELEO_SHAREPOINT_CERT_PATH",
+        "SharePoint",
+        VarKind.FILE,
+        "",
+        "App's certificate (PEM) instead of a secret.",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_CERT_THUMBPRINT",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "Thumbprint of that certificate.",
+    ),
+    _V(
+        "OELEO_SHAREPOINT_TENANT",
+        "SharePoint",
+        VarKind.TEXT,
+        "",
+        "Tenant name or id, for app-only auth.",
+    ),
+    _V("OA_HOURS_SLEEP", "Schedule", VarKind.FLOAT, "0.5", "Hours between runs."),
+    _V(
+        "OA_MAX_RUN_INTERVALS",
+        "Schedule",
+        VarKind.INT,
+        "200",
+        "Stop after this many runs (0: never).",
+    ),
+    _V("OA_SINGLE_RUN", "Schedule", VarKind.BOOL, "false", "Run once and exit."),
+    _V(
+        "OA_ADD_CHECK",
+        "Schedule",
+        VarKind.BOOL,
+        "false",
+        "Compare with the destination before the first run.",
+    ),
+    _V(
+        "OELEO_WATCH_FOLDER",
+        "Schedule",
+        VarKind.BOOL,
+        "false",
+        "Start a run when new files appear (after they settle).",
+    ),
+    _V(
+        "OELEO_DB_NAME", "Advanced", VarKind.FILE, DEFAULT_DB_NAME, "Bookkeeping database (SQLite)."
+    ),
+    _V(
+        "OELEO_LOG_DIR",
+        "Advanced",
+        VarKind.FOLDER,
+        "",
+        "Folder for oeleo.log (default: the user's log folder).",
+    ),
+    _V(
+        "OELEO_SETTLE_SECONDS",
+        "Advanced",
+        VarKind.FLOAT,
+        "30",
+        "A file modified less than this many seconds ago is still being written: wait.",
+    ),
+)
+VARIABLES_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
+SECRET_KEYS = frozenset(v.name for v in VARIABLES if v.is_secret)
+OWNED_PREFIXES = ("OELEO_", "OA_")
+
+
+def parse_bool(value: str) -> bool:
+    """Upstream's booleans plus on/off, any case. Raises ValueError for anything else."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(value)
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """`a;b; c;` -> ('a', 'b', 'c'): blanks dropped, so a trailing `;` does not match everything."""
+    seen: dict[str, None] = {}
+    for part in value.split(";"):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return tuple(seen)
+
+
+def normalise_extensions(value: str) -> tuple[str, ...]:
+    """`.CSV; res;.csv` -> ('.csv', '.res'); `*` or `.*` -> ('*',) meaning every file."""
+    out: dict[str, None] = {}
+    for part in split_list(value):
+        ext = part.lower()
+        if ext in ("*", ".*", "*.*"):
+            return ("*",)
+        ext = ext.removeprefix("*")
+        if not ext.startswith("."):
+            ext = "." + ext
+        out.setdefault(ext, None)
+    return tuple(out)
+
+
+def mask(key: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    return "********" if key in SECRET_KEYS and value else value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SshSettings:
+    host: str
+    port: int
+    username: str
+    key_filename: Path | None
+    key_passphrase: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    known_hosts: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SharePointSettings:
+    url: str
+    site_name: str
+    doc_library: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    cert_path: Path | None = None
+    cert_thumbprint: str = ""
+    tenant: str = ""
+
+    @property
+    def site_url(self) -> str:
+        return f"{self.url.rstrip('/')}/sites/{self.site_name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the engine needs, validated. Built by `load_settings`, never from os.environ."""
+
+    env_file: Path | None
+    source: Path
+    destination_kind: DestinationKind
+    destination: str
+    extensions: tuple[str, ...]
+    db_path: Path
+    log_dir: Path
+    include_subdirs: bool = False
+    external_subdirs: bool = False
+    starts_with: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+    not_contains: tuple[str, ...] = ()
+    excluded_names: tuple[str, ...] = ()
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    settle_seconds: float = 30.0
+    reconnect_attempts: int = 3
+    hours_sleep: float = 0.5
+    max_run_intervals: int = 200
+    single_run: bool = False
+    add_check: bool = False
+    watch_folder: bool = False
+    ssh: SshSettings | None = None
+    sharepoint: SharePointSettings | None = None
+
+    @property
+    def run_interval_seconds(self) -> float:
+        return self.hours_sleep * 3600.0
+
+    def secrets(self) -> list[str]:
+        """Every secret value in use, for the log filter that masks them."""
+        values = []
+        if self.ssh:
+            values += [self.ssh.password, self.ssh.key_passphrase]
+        if self.sharepoint:
+            values += [self.sharepoint.password, self.sharepoint.client_secret]
+        return [v for v in values if v]
+
+
+def read_env_values(
+    env_file: Path | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The merged raw values: `.env` first, then the process environment (which wins)."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        for key, value in dotenv_values(env_file).items():
+            if value is not None:
+                values[key] = value
+    env = os.environ if environ is None else environ
+    for key, value in env.items():
+        if key.startswith(OWNED_PREFIXES):
+            values[key] = value
+    return values
+
+
+class _Reader:
+    """Reads typed values from the raw mapping and remembers every problem."""
+
+    def __init__(self, values: Mapping[str, str], base_dir: Path) -> None:
+        self.values = values
+        self.base_dir = base_dir
+        self.problems: list[ConfigProblem] = []
+
+    def raw(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def problem(self, key: str, expected: str) -> None:
+        self.problems.append(ConfigProblem(key, mask(key, self.values.get(key)), expected))
+
+    def text(self, key: str, default: str = "") -> str:
+        return self.raw(key) or default
+
+    def required(self, key: str, expected: str) -> str:
+        value = self.raw(key)
+        if value is None:
+            self.problem(key, f"required: {expected}")
+            return ""
+        return value
+
+    def path(self, key: str, default: str = "") -> Path | None:
+        value = self.raw(key) or default
+        if not value:
+            return None
+        p = Path(os.path.expandvars(value)).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            return parse_bool(value)
+        except ValueError:
+            self.problem(key, BOOL_EXPECTED)
+            return default
+
+    def number(
+        self, key: str, cast: type[int] | type[float], default: float, minimum: float
+    ) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = cast(value)
+        except ValueError:
+            self.problem(key, f"a {'whole ' if cast is int else ''}number")
+            return default
+        if number < minimum:
+            self.problem(key, f"a number of at least {minimum:g}")
+            return default
+        return number
+
+    def date(self, key: str) -> datetime | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            self.problem(key, "a date as YYYY-MM-DD")
+            return None
+
+
+def _from_date(r: _Reader) -> datetime | None:
+    year = int(r.number("OA_FROM_YEAR", int, 2023, 0))
+    month = int(r.number("OA_FROM_MONTH", int, 1, 1))
+    day = int(r.number("OA_FROM_DAY", int, 1, 1))
+    if year == 0:
+        return None
+    try:
+        return datetime(year, month, day)
+    except ValueError:
+        r.problem("OA_FROM_DAY", f"a valid date with OA_FROM_YEAR={year} and OA_FROM_MONTH={month}")
+        return None
+
+
+def _reconnect_attempts(r: _Reader) -> int:
+    value = r.raw("OELEO_RECONNECT")
+    if value is None:
+        return 3
+    if value.isdigit():
+        return int(value)
+    try:
+        return 3 if parse_bool(value) else 0
+    except ValueError:
+        r.problem("OELEO_RECONNECT", "a number of attempts, or " + BOOL_EXPECTED)
+        return 3
+
+
+def _guess_kind(r: _Reader) -> DestinationKind:
+    value = r.raw("OELEO_DESTINATION_TYPE")
+    if value is not None:
+        try:
+            return DestinationKind(value.lower())
+        except ValueError:
+            r.problem("OELEO_DESTINATION_TYPE", "one of: local, ssh, sharepoint")
+    if r.raw("OELEO_SHAREPOINT_URL"):
+        return DestinationKind.SHAREPOINT
+    if r.raw("OELEO_EXTERNAL_HOST"):
+        return DestinationKind.SSH
+    return DestinationKind.LOCAL
+
+
+def parse_host(value: str) -> tuple[str, int]:
+    """`server`, `server:2222`, `[::1]:2222` -> (host, port). Raises ValueError."""
+    host, port = value.strip(), 22
+    if "@" in host:
+        raise ValueError("the user name belongs in OELEO_USERNAME, not in the host")
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            raise ValueError("unclosed [")
+        rest = host[end + 1 :]
+        host = host[1:end]
+        if rest:
+            port = int(rest.removeprefix(":"))
+    elif host.count(":") == 1:
+        host, port_text = host.split(":")
+        port = int(port_text)
+    if not host or not 0 < port < 65536 or any(c.isspace() for c in host):
+        raise ValueError(value)
+    return host, port
+
+
+def _secret(r: _Reader, key: str, account: str) -> str:
+    """A secret from the environment/.env, else from the OS keyring."""
+    return r.raw(key) or secret_store.get_secret(key, account) or ""
+
+
+def _ssh(r: _Reader) -> SshSettings:
+    host, port = "", 22
+    host_value = r.required("OELEO_EXTERNAL_HOST", "the SSH server as host or host:port")
+    if host_value:
+        try:
+            host, port = parse_host(host_value)
+        except ValueError as exc:
+            detail = (
+                str(exc) if "OELEO_USERNAME" in str(exc) else "host or host:port with port 1-65535"
+            )
+            r.problem("OELEO_EXTERNAL_HOST", detail)
+    username = r.required("OELEO_USERNAME", "the user name on the SSH server")
+    account = f"{username}@{host}:{port}"
+    key_file = r.path("OELEO_KEY_FILENAME")
+    password = _secret(r, "OELEO_PASSWORD", account)
+    if key_file is None and not password:
+        r.problem(
+            "OELEO_KEY_FILENAME",
+            "a private key file, or a password (OELEO_PASSWORD or the keyring)",
+        )
+    return SshSettings(
+        host=host,
+        port=port,
+        username=username,
+        key_filename=key_file,
+        key_passphrase=_secret(r, "OELEO_KEY_PASSPHRASE", account),
+        password=password,
+        known_hosts=r.path("OELEO_KNOWN_HOSTS"),
+    )
+
+
+def _sharepoint(r: _Reader) -> SharePointSettings:
+    url = r.required("OELEO_SHAREPOINT_URL", "the tenant URL, https://example.sharepoint.com")
+    if url and not url.lower().startswith(("https://", "http://")):
+        r.problem("OELEO_SHAREPOINT_URL", "a URL starting with https://")
+    site = r.required("OELEO_SHAREPOINT_SITENAME", "the site name (the part after /sites/)")
+    library = r.required("OELEO_SHAREPOINT_DOC_LIBRARY", "the document library's name")
+    username = r.text("OELEO_SHAREPOINT_USERNAME") or r.text("OELEO_USERNAME")
+    client_id = r.text("OELEO_SHAREPOINT_CLIENT_ID")
+    account = client_id or username or url
+    settings = SharePointSettings(
+        url=url,
+        site_name=site,
+        doc_library=library,
+        username=username,
+        password=_secret(r, "OELEO_PASSWORD", account) if username else "",
+        client_id=client_id,
+        client_secret=_secret(r, "OELEO_SHAREPOINT_CLIENT_SECRET", account) if client_id else "",
+        cert_path=r.path("OELEO_SHAREPOINT_CERT_PATH"),
+        cert_thumbprint=r.text("OELEO_SHAREPOINT_CERT_THUMBPRINT"),
+        tenant=r.text("OELEO_SHAREPOINT_TENANT"),
+    )
+    has_app = client_id and (settings.client_secret or settings.cert_path)
+    if not has_app and not (username and settings.password):
+        r.problem(
+            "OELEO_SHAREPOINT_CLIENT_ID",
+            "app-only credentials (client id with a client secret or a certificate), "
+            "or a user name with a password",
+        )
+    if client_id and settings.cert_path and not (settings.tenant and settings.cert_thumbprint):
+        r.problem(
+            "OELEO_SHAREPOINT_TENANT",
+            "the tenant and OELEO_SHAREPOINT_CERT_THUMBPRINT for certificate auth",
+        )
+    return settings
+
+
+def settings_from_values(values: Mapping[str, str], env_file: Path | None = None) -> Settings:
+    """Validate raw values into Settings, raising one ConfigError that lists every problem."""
+    base_dir = env_file.parent if env_file is not None else Path.cwd()
+    r = _Reader(values, base_dir)
+    source = r.path("OELEO_BASE_DIR_FROM")
+    if source is None:
+        r.problem("OELEO_BASE_DIR_FROM", "required: the folder with the instrument's data files")
+    extensions = normalise_extensions(
+        r.required("OELEO_FILTER_EXTENSION", "extensions such as .res;.csv, or *")
+    )
+    kind = _guess_kind(r)
+    destination = r.text("OELEO_BASE_DIR_TO")
+    if kind is not DestinationKind.SHAREPOINT and not destination:
+        r.problem("OELEO_BASE_DIR_TO", "required: the destination folder")
+    if kind is DestinationKind.LOCAL and destination:
+        destination = str(r.path("OELEO_BASE_DIR_TO"))
+    # Without a .env, relative names resolve against the current folder (as upstream).
+    default_db_dir = base_dir if env_file is not None else user_data_dir()
+    db_path = r.path("OELEO_DB_NAME") or default_db_dir / DEFAULT_DB_NAME
+    not_after = r.date("OELEO_NOT_AFTER")
+    if not_after is not None and not_after.time() == datetime.min.time():
+        not_after = not_after.replace(hour=23, minute=59, second=59, microsecond=999999)
+    settings = Settings(
+        env_file=env_file,
+        source=source or Path(),
+        destination_kind=kind,
+        destination=destination,
+        extensions=extensions,
+        db_path=db_path,
+        log_dir=r.path("OELEO_LOG_DIR") or user_log_dir(),
+        include_subdirs=r.boolean("OA_INCLUDE_SUBDIRS"),
+        external_subdirs=r.boolean("OA_EXTERNAL_SUBDIRS"),
+        starts_with=split_list(r.text("OA_STARTS_WITH")),
+        contains=split_list(r.text("OELEO_NAME_CONTAINS")),
+        not_contains=split_list(r.text("OELEO_NAME_NOT_CONTAINS")),
+        excluded_names=split_list(r.text("OELEO_EXCLUDE_NAMES")),
+        not_before=_from_date(r),
+        not_after=not_after,
+        settle_seconds=float(r.number("OELEO_SETTLE_SECONDS", float, 30.0, 0)),
+        reconnect_attempts=_reconnect_attempts(r),
+        hours_sleep=float(r.number("OA_HOURS_SLEEP", float, 0.5, 0)),
+        max_run_intervals=int(r.number("OA_MAX_RUN_INTERVALS", int, 200, 0)),
+        single_run=r.boolean("OA_SINGLE_RUN"),
+        add_check=r.boolean("OA_ADD_CHECK"),
+        watch_folder=r.boolean("OELEO_WATCH_FOLDER"),
+        ssh=_ssh(r) if kind is DestinationKind.SSH else None,
+        sharepoint=_sharepoint(r) if kind is DestinationKind.SHAREPOINT else None,
+    )
+    if r.problems:
+        raise ConfigError(r.problems, str(env_file) if env_file else "the environment")
+    return settings
+
+
+def load_settings(env_file: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `env_file` (may be None) and the process environment."""
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(
+            [ConfigProblem("--env", str(env_file), "an existing .env file")], str(env_file)
+        )
+    return settings_from_values(read_env_values(env_file, environ), env_file)
+
+
+def preflight_problems(settings: Settings) -> list[ConfigProblem]:
+    """Problems only the file system can show: missing source folder, unreadable key file."""
+    problems = []
+    if not settings.source.is_dir():
+        problems.append(
+            ConfigProblem(
+                "OELEO_BASE_DIR_FROM", str(settings.source), "an existing folder (it was not found)"
+            )
+        )
+    if settings.ssh and settings.ssh.key_filename and not settings.ssh.key_filename.is_file():
+        problems.append(
+            ConfigProblem(
+                "OELEO_KEY_FILENAME", str(settings.ssh.key_filename), "an existing private key file"
+            )
+        )
+    if settings.db_path.is_dir():
+        problems.append(
+            ConfigProblem("OELEO_DB_NAME", str(settings.db_path), "a file name, not a folder")
+        )
+    return problems

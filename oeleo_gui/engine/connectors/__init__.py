@@ -1,0 +1,28 @@
+"""Destinations behind one contract (`base.Connector`); `make_connector` picks one from Settings.
+
+The SSH and SharePoint connectors are imported only when used, so a local-folder setup never
+loads paramiko or the Office365 client.
+"""
+
+from __future__ import annotations
+
+from oeleo_gui.engine.config import DestinationKind, Settings
+from oeleo_gui.engine.connectors.base import Connector
+
+
+def make_connector(settings: Settings) -> Connector:
+    if settings.destination_kind is DestinationKind.SSH:
+        from oeleo_gui.engine.connectors.ssh import SshConnector
+
+        if settings.ssh is None:
+            raise ValueError("SSH settings are missing")
+        return SshConnector(settings.ssh, settings.destination)
+    if settings.destination_kind is DestinationKind.SHAREPOINT:
+        from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+
+        if settings.sharepoint is None:
+            raise ValueError("SharePoint settings are missing")
+        return SharePointConnector(settings.sharepoint, settings.destination)
+    from oeleo_gui.engine.connectors.local import LocalConnector
+
+    return LocalConnector(settings.destination)

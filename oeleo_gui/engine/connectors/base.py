@@ -1,0 +1,144 @@
+"""The destination contract every connector fulfils (local folder, SSH/SFTP, SharePoint).
+
+The worker drives the same steps for every destination, so the safety rules live in one place:
+
+1. `upload_temp` streams the source into a *temporary* name next to the final one, computing the
+   MD5 of the bytes read (the source is read once) and checking the cancel token between chunks;
+2. `verify` checks what arrived at the temporary names (size always; content as the destination
+   allows), for a batch of uploads at once so remote checks cost one round trip;
+3. `rename` moves a foreign destination file aside when needed, then `commit` renames the
+   temporary file over the final name (keeping the source's modification time where possible);
+4. on any failure `remove` discards the temporary file, and nothing is recorded.
+
+Paths given to a connector are POSIX-style and relative to the destination folder. Connectors
+translate their library's exceptions into `oeleo_gui.engine.errors` classes in one place each;
+a lost connection raises `ConnectionLost` so the worker can reconnect and retry.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol, runtime_checkable
+
+from oeleo_gui.engine.events import CancelToken
+
+ProgressCallback = Callable[[int], None]
+"""Called with the number of bytes of the current file sent so far."""
+
+TEMP_SUFFIX = ".oeleo-part"
+_TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + r"$")
+CHUNK_SIZE = 1024 * 1024
+
+
+def temp_name_for(rel_path: str) -> str:
+    """A recognisable temporary name in the same folder: `dir/.name.<8 hex>.oeleo-part`."""
+    p = PurePosixPath(rel_path)
+    return str(p.with_name(f".{p.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"))
+
+
+def is_temp_name(name: str) -> bool:
+    """True for names made by `temp_name_for` (left behind by a crash, swept by the next run)."""
+    return bool(_TEMP_RE.match(PurePosixPath(name).name))
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteEntry:
+    """A file at the destination."""
+
+    rel_path: str
+    size: int
+    mtime: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    server_checksums: bool
+    """The destination can produce an MD5 without the content travelling back (or it is local)."""
+    keeps_mtime: bool
+    """`commit` sets the destination file's modification time to the source's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent under a temporary name, not yet under its final name."""
+
+    rel_path: str
+    temp_rel_path: str
+    size: int
+    md5: str
+    mtime: float
+
+
+@runtime_checkable
+class Connector(Protocol):
+    description: str
+    """Where the files go, for people: `/mnt/share/data`, `sftp://lab@server:22/srv/data`."""
+    capabilities: Capabilities
+
+    def connect(self) -> None:
+        """Open the connection (no-op for a folder). Raises a DestinationError."""
+
+    def close(self) -> None:
+        """Release the connection; safe to call twice or before connect."""
+
+    def reconnect(self) -> None:
+        """Drop whatever is left of the connection and open a new one."""
+
+    def ensure_ready(self) -> None:
+        """The destination folder exists and is writable, else a DestinationError saying why."""
+
+    def external_name(self, rel_path: str) -> str:
+        """The full destination name recorded in `filelist.external_name`."""
+
+    def list_files(
+        self, *, recursive: bool, cancel: CancelToken | None = None
+    ) -> dict[str, RemoteEntry]:
+        """Every file under the destination folder, in one listing, keyed by relative path."""
+
+    def stat(self, rel_path: str) -> RemoteEntry | None:
+        """The destination file, or None when it does not exist."""
+
+    def checksums(
+        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        """MD5 hex digests of destination files, in as few round trips as possible.
+
+        Files that vanished are left out of the result."""
+
+    def upload_temp(
+        self,
+        source: Path,
+        rel_path: str,
+        *,
+        temp_rel_path: str,
+        mtime: float,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Upload:
+        """Stream `source` to `temp_rel_path`, creating folders as needed.
+
+        Raises SourceBusy when the OS reports the source locked; removes the temporary file
+        itself on any failure (including Cancelled) before raising."""
+
+    def verify(
+        self, uploads: Sequence[Upload], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        """Check what arrived; returns {temp_rel_path: problem} for the uploads that are wrong."""
+
+    def commit(self, upload: Upload) -> None:
+        """Rename the temporary file over the final name (atomically where the server can)."""
+
+    def rename(self, rel_from: str, rel_to: str) -> None:
+        """Rename a destination file (used to move a foreign file aside); never overwrites."""
+
+    def remove(self, rel_path: str) -> None:
+        """Delete a destination file; a missing file is not an error."""
+
+
+def flattened_or_mirrored(rel_path: str, *, mirror_subdirs: bool) -> str:
+    """Upstream's naming: the relative path when subfolders are mirrored, else the bare name."""
+    return rel_path if mirror_subdirs else PurePosixPath(rel_path).name

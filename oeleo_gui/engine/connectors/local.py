@@ -1,0 +1,292 @@
+"""A local or network folder (a mounted SMB share or a UNC path) as the destination.
+
+Writes go to a recognisable temporary name in the final folder, are fsync'ed, verified by
+reading back, given the source's modification time and then `os.replace`d over the final name,
+so a crash never leaves a half-written file under the final name. OS errors are translated in
+`_translated` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+from oeleo_gui.engine.checksum import READ_CHUNK, md5_file
+from oeleo_gui.engine.connectors.base import (
+    Capabilities,
+    ProgressCallback,
+    RemoteEntry,
+    Upload,
+    is_temp_name,
+    temp_name_for,
+)
+from oeleo_gui.engine.errors import (
+    DestinationError,
+    DestinationFull,
+    DestinationMissing,
+    DestinationPermissionDenied,
+    FileError,
+    SourceBusy,
+    Unreachable,
+)
+from oeleo_gui.engine.events import CancelToken
+
+log = logging.getLogger(__name__)
+# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+SHARING_VIOLATION_CODES = (32, 33)
+# Windows: network path/name gone, ERROR_NETNAME_DELETED, ERROR_UNEXP_NET_ERR, ERROR_BAD_NETPATH
+NETWORK_GONE_CODES = (51, 53, 59, 64, 67)
+
+
+def is_sharing_violation(exc: BaseException) -> bool:
+    """True when Windows reports the file open in another program (the instrument writing it)."""
+    return isinstance(exc, OSError) and getattr(exc, "winerror", None) in SHARING_VIOLATION_CODES
+
+
+def is_network_gone(exc: BaseException) -> bool:
+    """True when a network share vanished under us (Windows network errors, ESTALE, EHOSTDOWN)."""
+    if not isinstance(exc, OSError):
+        return False
+    return getattr(exc, "winerror", None) in NETWORK_GONE_CODES or exc.errno in (
+        errno.ESTALE,
+        errno.EHOSTDOWN,
+        errno.EHOSTUNREACH,
+        errno.ENOTCONN,
+    )
+
+
+def open_source(path: Path) -> int:
+    """Open a source file for reading, as a raw descriptor; SourceBusy when it is locked."""
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if is_sharing_violation(exc):
+            raise SourceBusy(
+                f"{path.name} is in use by another program.", "It will be copied at a later run."
+            ) from exc
+        raise FileError(
+            f"Cannot read {path}: {exc.strerror or exc}.", "Check its permissions."
+        ) from exc
+
+
+def to_user_path(path: str | Path) -> str:
+    """Show a path the way the technician typed it (UNC paths keep their backslashes)."""
+    return str(path)
+
+
+class LocalConnector:
+    """Destination folder on this computer or on a share it can reach by path."""
+
+    capabilities = Capabilities(server_checksums=True, keeps_mtime=True)
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.description = to_user_path(self.root)
+
+    # --- connection (nothing to open, but the folder can vanish) --------------------------------
+    def connect(self) -> None:
+        self.ensure_exists()
+
+    def close(self) -> None:
+        return None
+
+    def reconnect(self) -> None:
+        self.ensure_exists()
+
+    def ensure_exists(self) -> None:
+        try:
+            is_dir = self.root.is_dir()
+        except OSError as exc:
+            raise Unreachable(
+                f"Cannot reach the destination {self.description} ({exc.strerror or exc}).",
+                "Check that the network share is connected and OELEO_BASE_DIR_TO is right.",
+            ) from exc
+        if not is_dir:
+            raise DestinationMissing(
+                f"The destination folder {self.description} does not exist or is not reachable.",
+                "Create it, connect the network drive, or correct OELEO_BASE_DIR_TO.",
+            )
+
+    def ensure_ready(self) -> None:
+        self.ensure_exists()
+        probe = self.root / PurePosixPath(temp_name_for("write-probe")).name
+        with self._translated(""):
+            with open(probe, "wb") as fh:
+                fh.write(b"oeleo")
+            probe.unlink()
+
+    # --- naming and listing ---------------------------------------------------------------------
+    def _path(self, rel_path: str) -> Path:
+        return self.root.joinpath(*PurePosixPath(rel_path).parts)
+
+    def external_name(self, rel_path: str) -> str:
+        return str(self._path(rel_path))
+
+    def list_files(
+        self, *, recursive: bool, cancel: CancelToken | None = None
+    ) -> dict[str, RemoteEntry]:
+        self.ensure_exists()
+        found: dict[str, RemoteEntry] = {}
+        stack = [(str(self.root), "")]
+        while stack:
+            folder, prefix = stack.pop()
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            with self._translated(prefix):
+                entries = list(os.scandir(folder))
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if recursive:
+                        stack.append((entry.path, prefix + entry.name + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = RemoteEntry(
+                        prefix + entry.name, st.st_size, st.st_mtime
+                    )
+        return found
+
+    def stat(self, rel_path: str) -> RemoteEntry | None:
+        with self._translated(rel_path):
+            try:
+                st = self._path(rel_path).stat()
+            except FileNotFoundError:
+                return None
+        return RemoteEntry(rel_path, st.st_size, st.st_mtime)
+
+    def checksums(
+        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        result = {}
+        for rel_path in rel_paths:
+            with self._translated(rel_path):
+                try:
+                    result[rel_path] = md5_file(self._path(rel_path), cancel)
+                except FileNotFoundError:
+                    continue
+        return result
+
+    # --- writing --------------------------------------------------------------------------------
+    def upload_temp(
+        self,
+        source: Path,
+        rel_path: str,
+        *,
+        temp_rel_path: str,
+        mtime: float,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Upload:
+        temp = self._path(temp_rel_path)
+        src_fd = open_source(source)
+        try:
+            with self._translated(rel_path):
+                temp.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.md5(usedforsecurity=False)
+            size = 0
+            try:
+                with self._translated(rel_path), open(temp, "xb", buffering=0) as out:
+                    while chunk := os.read(src_fd, READ_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+                        progress(size)
+                        cancel.raise_if_cancelled()
+                    os.fsync(out.fileno())
+            except BaseException:
+                self.remove(temp_rel_path)
+                raise
+        finally:
+            os.close(src_fd)
+        return Upload(rel_path, temp_rel_path, size, digest.hexdigest(), mtime)
+
+    def verify(
+        self, uploads: Sequence[Upload], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        problems = {}
+        for upload in uploads:
+            temp = self._path(upload.temp_rel_path)
+            with self._translated(upload.rel_path):
+                size = temp.stat().st_size
+                if size != upload.size:
+                    problems[upload.temp_rel_path] = (
+                        f"{size} bytes arrived, {upload.size} were sent"
+                    )
+                elif md5_file(temp, cancel) != upload.md5:
+                    problems[upload.temp_rel_path] = (
+                        "the content that arrived differs from the source"
+                    )
+        return problems
+
+    def commit(self, upload: Upload) -> None:
+        temp = self._path(upload.temp_rel_path)
+        with self._translated(upload.rel_path):
+            os.utime(temp, (upload.mtime, upload.mtime))
+            os.replace(temp, self._path(upload.rel_path))
+            _fsync_folder(temp.parent)
+
+    def rename(self, rel_from: str, rel_to: str) -> None:
+        target = self._path(rel_to)
+        with self._translated(rel_from):
+            if target.exists():
+                raise FileExistsError(errno.EEXIST, "exists", str(target))
+            os.rename(self._path(rel_from), target)
+
+    def remove(self, rel_path: str) -> None:
+        try:
+            self._path(rel_path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", rel_path, exc)
+
+    def sweep(self, rel_paths: Sequence[str]) -> None:
+        for rel_path in rel_paths:
+            if is_temp_name(rel_path):
+                self.remove(rel_path)
+
+    # --- one place for OS errors ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def _translated(self, rel_path: str) -> Iterator[None]:
+        try:
+            yield
+        except (DestinationError, FileError):
+            raise
+        except OSError as exc:
+            raise self._error(exc, rel_path) from exc
+
+    def _error(self, exc: OSError, rel_path: str) -> Exception:
+        where = self.description
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or getattr(exc, "winerror", None) in (39, 112):
+            return DestinationFull(
+                f"The destination {where} is full.", "Free some space there; nothing was lost."
+            )
+        if isinstance(exc, PermissionError) and not is_sharing_violation(exc):
+            return DestinationPermissionDenied(
+                f"No permission to write in {where}.",
+                "Ask for write access to that folder or choose another OELEO_BASE_DIR_TO.",
+            )
+        if is_network_gone(exc) or not self.root.exists():
+            return Unreachable(
+                f"The destination {where} is no longer reachable ({exc.strerror or exc}).",
+                "Check the network share; the run will continue at the next attempt.",
+            )
+        if isinstance(exc, FileNotFoundError):
+            return DestinationMissing(
+                f"A folder of {where} vanished while writing {rel_path}.",
+                "Check that nobody is moving folders at the destination.",
+            )
+        return FileError(f"Could not write {rel_path} to {where}: {exc.strerror or exc}.", "")
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); Windows has no directory handles to fsync."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

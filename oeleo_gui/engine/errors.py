@@ -1,0 +1,141 @@
+"""The engine's errors: each says what happened (`title`) and what to change (`hint`).
+
+Frontends show `title` and `hint` as they are; they never need a traceback. Connectors translate
+their library's exceptions into these classes at one boundary each. Imports nothing but the stdlib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class OeleoError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    def __init__(self, title: str, hint: str = "") -> None:
+        super().__init__(title)
+        self.title = title
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.hint}".strip() if self.hint else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One bad or missing setting: the variable, its (masked) value and what was expected."""
+
+    key: str
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        shown = "(not set)" if self.value is None else repr(self.value)
+        return f"{self.key} = {shown}: {self.expected}"
+
+
+class ConfigError(OeleoError):
+    """The configuration cannot work; holds every problem at once."""
+
+    def __init__(self, problems: list[ConfigProblem], source: str = "") -> None:
+        self.problems = list(problems)
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"The configuration{where} has {len(self.problems)} problem(s):\n{lines}",
+            "Fix these settings in the .env file (or in Settings) and start again.",
+        )
+
+
+# --- destination: stops the run ------------------------------------------------------------------
+class DestinationError(OeleoError):
+    """The destination cannot be used; the run stops with this one error."""
+
+
+class Unreachable(DestinationError):
+    """The destination cannot be reached (host down, share not mounted, refused port...)."""
+
+
+class ConnectionLost(Unreachable):
+    """An established connection dropped mid-run; the worker reconnects and retries the file."""
+
+
+class AuthFailed(DestinationError):
+    """Wrong user name, password, key or passphrase."""
+
+
+class HostKeyUnknown(DestinationError):
+    """The SSH server's host key is not trusted yet; the technician must decide."""
+
+    def __init__(self, host: str, key_type: str, fingerprint: str, hint: str = "") -> None:
+        self.host = host
+        self.key_type = key_type
+        self.fingerprint = fingerprint
+        super().__init__(
+            f"The SSH server {host} is not known yet: its {key_type} host key has the fingerprint "
+            f"{fingerprint}.",
+            hint
+            or "If this fingerprint is the server's, trust it with `oeleo-gui trust-host` "
+            "(or Settings > Test connection). Never trust a key you cannot confirm.",
+        )
+
+
+class HostKeyChanged(DestinationError):
+    """The SSH server shows a different host key than the one trusted before."""
+
+    def __init__(self, host: str, key_type: str, fingerprint: str, known_fingerprint: str) -> None:
+        self.host = host
+        self.key_type = key_type
+        self.fingerprint = fingerprint
+        self.known_fingerprint = known_fingerprint
+        super().__init__(
+            f"WARNING: the host key of {host} has CHANGED (now {key_type} {fingerprint}, "
+            f"trusted was {known_fingerprint}). Someone could be intercepting the connection.",
+            "Nothing was sent. Ask the server's administrator whether the key was changed on "
+            "purpose; only then remove the old key from the known-hosts file and trust the new "
+            "one.",
+        )
+
+
+class DestinationFull(DestinationError):
+    """No space left at the destination."""
+
+
+class DestinationPermissionDenied(DestinationError):
+    """The destination exists but cannot be written."""
+
+
+class DestinationMissing(DestinationError):
+    """The destination folder does not exist."""
+
+
+# --- one file: recorded, the run goes on --------------------------------------------------------
+class FileError(OeleoError):
+    """One file could not be copied; the others go on."""
+
+
+class SourceBusy(FileError):
+    """The file is locked by another program (Windows sharing violation) or still being written."""
+
+
+class ChangedDuringCopy(FileError):
+    """The source changed while it was copied; the copy was discarded and will be retried."""
+
+
+class VerifyFailed(FileError):
+    """What arrived at the destination is not what was sent."""
+
+
+class NameClash(FileError):
+    """Two source files would land on the same destination name."""
+
+
+class BookkeepingError(OeleoError):
+    """The bookkeeping database cannot be used."""
+
+
+class Cancelled(OeleoError):
+    """The run was cancelled (Pause, Quit, Ctrl+C); nothing half-done was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("The run was cancelled.", "")

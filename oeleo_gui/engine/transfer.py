@@ -1,0 +1,323 @@
+"""Copying a batch safely: upload to a temp name → verify → move foreign file aside → rename → record.
+
+The database is written only after a copy is verified and renamed into place. Temporary names
+are journalled before the upload starts, so a crash or power cut leaves names the next run sweeps.
+A lost connection is retried from scratch after a bounded, cancellable backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors.base import Connector, Upload, temp_name_for
+from oeleo_gui.engine.errors import (
+    Cancelled,
+    ChangedDuringCopy,
+    ConnectionLost,
+    FileError,
+    SourceBusy,
+    VerifyFailed,
+)
+from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
+from oeleo_gui.engine.planner import Decision
+from oeleo_gui.engine.scanner import source_path
+
+log = logging.getLogger(__name__)
+BATCH_FILES = 64
+BATCH_BYTES = 256 * 1024 * 1024
+PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
+MAX_BACKOFF = 30.0
+
+
+def batches(decisions: Sequence[Decision]) -> list[list[Decision]]:
+    """Group copies so remote verification costs one round trip per batch."""
+    out: list[list[Decision]] = []
+    current: list[Decision] = []
+    size = 0
+    for d in decisions:
+        if current and (len(current) >= BATCH_FILES or size + d.file.size > BATCH_BYTES):
+            out.append(current)
+            current, size = [], 0
+        current.append(d)
+        size += d.file.size
+    if current:
+        out.append(current)
+    return out
+
+
+def aside_name(rel_path: str, when: datetime) -> str:
+    """`dir/data.csv` -> `dir/data.oeleo-aside-20261124-140203.csv` (keeps the extension last)."""
+    p = PurePosixPath(rel_path)
+    return str(p.with_name(f"{p.stem}.oeleo-aside-{when:%Y%m%d-%H%M%S}{p.suffix}"))
+
+
+@dataclass
+class Progress:
+    """Throttled progress for the whole run (at most ten events a second, plus file ends)."""
+
+    reporter: Reporter
+    file_count: int
+    run_bytes_total: int
+    clock: Callable[[], float] = time.monotonic
+    run_bytes_done: int = 0
+    file_index: int = 0
+    _last: float = field(default=0.0)
+
+    def start_file(self) -> None:
+        self.file_index += 1
+
+    def update(self, rel_path: str, done: int, total: int, *, force: bool = False) -> None:
+        now = self.clock()
+        if not force and now - self._last < PROGRESS_INTERVAL:
+            return
+        self._last = now
+        self.reporter.on_progress(
+            FileProgress(
+                rel_path=rel_path,
+                bytes_done=done,
+                bytes_total=total,
+                file_index=self.file_index,
+                file_count=self.file_count,
+                run_bytes_done=self.run_bytes_done + done,
+                run_bytes_total=self.run_bytes_total,
+            )
+        )
+
+    def finish_file(self, size: int) -> None:
+        self.run_bytes_done += size
+
+
+class BatchCopier:
+    """Copies batches for one run; results accumulate in `results`."""
+
+    def __init__(
+        self,
+        *,
+        source_root: Path,
+        connector: Connector,
+        store: FileListStore,
+        reporter: Reporter,
+        cancel: CancelToken,
+        progress: Progress,
+        reconnect_attempts: int,
+    ) -> None:
+        self.source_root = source_root
+        self.connector = connector
+        self.store = store
+        self.reporter = reporter
+        self.cancel = cancel
+        self.progress = progress
+        self.reconnect_attempts = reconnect_attempts
+        self.results: list[FileResult] = []
+        self.bytes_copied = 0
+        self._undiscarded: set[str] = set()
+
+    def copy_all(self, decisions: Sequence[Decision]) -> None:
+        for batch in batches(decisions):
+            pending = list(batch)
+            attempts_left = self.reconnect_attempts
+            while pending:
+                try:
+                    pending = self._copy_batch(pending)
+                except ConnectionLost as exc:
+                    if attempts_left <= 0:
+                        raise
+                    attempts_left -= 1
+                    log.warning("connection lost (%s); reconnecting", exc.title)
+                    self._reconnect(exc)
+
+    def _reconnect(self, cause: ConnectionLost) -> None:
+        delay = 1.0
+        for attempt in range(1, self.reconnect_attempts + 1):
+            if self.cancel.wait(delay):
+                raise Cancelled()
+            try:
+                self.connector.reconnect()
+                log.info("reconnected after %d attempt(s)", attempt)
+                return
+            except ConnectionLost as exc:
+                cause = exc
+            except Exception as exc:
+                if not isinstance(exc, ConnectionLost) and attempt == self.reconnect_attempts:
+                    raise
+                log.debug("reconnect attempt %d failed: %s", attempt, exc)
+            delay = min(delay * 2, MAX_BACKOFF)
+        raise cause
+
+    def _finish(self, result: FileResult) -> None:
+        self.results.append(result)
+        self.reporter.on_file_done(result)
+
+    def _copy_batch(self, batch: list[Decision]) -> list[Decision]:
+        """Copy one batch; returns the decisions still to do after a lost connection."""
+        temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
+        self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
+        uploads: list[tuple[Decision, Upload]] = []
+        try:
+            for d in batch:
+                upload = self._upload_one(d, temps[d.file.rel_path])
+                if upload is not None:
+                    uploads.append((d, upload))
+            self._verify_and_commit(uploads)
+        except ConnectionLost:
+            done = {r.rel_path for r in self.results}
+            self._discard([u for _, u in uploads], quiet=True)
+            return [d for d in batch if d.file.rel_path not in done]
+        except BaseException:
+            self._discard([u for _, u in uploads], quiet=True)
+            raise
+        finally:
+            # Temporary names whose removal failed stay journalled for the next run's sweep.
+            self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
+        return []
+
+    def _upload_one(self, d: Decision, temp: str) -> Upload | None:
+        self.cancel.raise_if_cancelled()
+        self.progress.start_file()
+        rel = d.file.rel_path
+        self.progress.update(rel, 0, d.file.size, force=True)
+        try:
+            return self.connector.upload_temp(
+                source_path(self.source_root, rel),
+                d.dest_rel,
+                temp_rel_path=temp,
+                mtime=d.file.mtime,
+                progress=lambda done: self.progress.update(rel, done, d.file.size),
+                cancel=self.cancel,
+            )
+        except SourceBusy as exc:
+            self._finish(
+                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
+            )
+        except FileError as exc:
+            self._fail(d, exc)
+        except FileNotFoundError:
+            self._fail(d, FileError(f"{rel} disappeared before it could be copied.", ""))
+        return None
+
+    def _fail(self, d: Decision, exc: FileError) -> None:
+        log.warning("%s not copied: %s", d.file.rel_path, exc)
+        self.store.record_errors([(d.file.rel_path, str(exc))])
+        self._finish(
+            FileResult(
+                rel_path=d.file.rel_path, outcome=Outcome.FAILED, reason=str(exc), size=d.file.size
+            )
+        )
+
+    def _discard(self, uploads: Sequence[Upload], *, quiet: bool = False) -> None:
+        for upload in uploads:
+            try:
+                self.connector.remove(upload.temp_rel_path)
+            except Exception:
+                self._undiscarded.add(upload.temp_rel_path)
+                if not quiet:
+                    raise
+                log.debug("could not remove %s (the next run sweeps it)", upload.temp_rel_path)
+
+    def _source_unchanged(self, d: Decision, upload: Upload) -> bool:
+        try:
+            st = os.stat(source_path(self.source_root, d.file.rel_path))
+        except OSError:
+            return False
+        return st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
+
+    def _verify_and_commit(self, uploads: list[tuple[Decision, Upload]]) -> None:
+        if not uploads:
+            return
+        problems = self.connector.verify([u for _, u in uploads], self.cancel)
+        good: list[tuple[Decision, Upload]] = []
+        for d, upload in uploads:
+            if upload.temp_rel_path in problems:
+                self._discard([upload])
+                self._fail(
+                    d,
+                    VerifyFailed(
+                        f"{d.file.rel_path}: {problems[upload.temp_rel_path]}.",
+                        "It will be copied again at the next run.",
+                    ),
+                )
+            elif not self._source_unchanged(d, upload):
+                self._discard([upload])
+                exc = ChangedDuringCopy(f"{d.file.rel_path} changed while it was copied.", "")
+                self._finish(
+                    FileResult(
+                        rel_path=d.file.rel_path,
+                        outcome=Outcome.SETTLING,
+                        reason=exc.title + " It will be copied at a later run.",
+                        size=d.file.size,
+                    )
+                )
+            else:
+                good.append((d, upload))
+        asides = self._keep_foreign_files(good)
+        records = []
+        try:
+            for d, upload in good:
+                self.cancel.raise_if_cancelled()
+                self.connector.commit(upload)
+                external = self.connector.external_name(d.dest_rel)
+                records.append(
+                    (d.file.rel_path, external, upload.md5, upload.size, d.file.mtime_ns)
+                )
+                if d.legacy_name:
+                    self.store.adopt_legacy(
+                        d.legacy_name, d.file.rel_path, upload.size, d.file.mtime_ns
+                    )
+                self.bytes_copied += upload.size
+                self.progress.finish_file(upload.size)
+                log.info(
+                    "copied %s -> %s (%d bytes, md5 %s)",
+                    d.file.rel_path,
+                    external,
+                    upload.size,
+                    upload.md5,
+                )
+                self._finish(
+                    FileResult(
+                        rel_path=d.file.rel_path,
+                        outcome=Outcome.COPIED,
+                        reason=d.reason,
+                        size=upload.size,
+                        external_name=external,
+                        moved_aside=asides.get(d.dest_rel, ""),
+                    )
+                )
+        finally:
+            # Only files verified and renamed under their final name are recorded.
+            self.store.record_copies(records)
+
+    def _keep_foreign_files(self, good: Sequence[tuple[Decision, Upload]]) -> dict[str, str]:
+        """Move aside destination files oeleo did not write whose content differs; returns names."""
+        existing = {d.dest_rel: self.connector.stat(d.dest_rel) for d, _ in good}
+        to_hash = []
+        for d, upload in good:
+            entry = existing[d.dest_rel]
+            if entry is not None and entry.size in (upload.size, d.row.size if d.row else None):
+                to_hash.append(d.dest_rel)
+        hashes = self.connector.checksums(to_hash, self.cancel) if to_hash else {}
+        asides: dict[str, str] = {}
+        now = datetime.now()
+        for d, upload in good:
+            entry = existing[d.dest_rel]
+            if entry is None:
+                continue
+            current = hashes.get(d.dest_rel)
+            ours = d.row.checksum if d.row and d.row.external_name else None
+            if current is not None and current in (upload.md5, ours):
+                continue  # identical already, or the version oeleo wrote last time
+            target = aside_name(d.dest_rel, now)
+            self.connector.rename(d.dest_rel, target)
+            asides[d.dest_rel] = target
+            log.warning(
+                "%s at the destination was not written by oeleo and differs: kept as %s",
+                d.dest_rel,
+                target,
+            )
+        return asides

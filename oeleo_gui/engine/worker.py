@@ -1,0 +1,301 @@
+"""The engine's public face: `Engine.sync()`, `Engine.preview()` and `Engine.check()`.
+
+Frontends (CLI, tray, scripting API) build one Engine per configuration and call these from one
+thread at a time. Runs never raise for a destination problem or a bad file: the typed
+`RunSummary` says what happened. Only a `ConfigError` escapes from the constructor's callers
+that ask for `preflight()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from oeleo_gui.engine.bookkeeping.store import FileListStore, FileRow
+from oeleo_gui.engine.checksum import md5_file
+from oeleo_gui.engine.config import Settings, preflight_problems
+from oeleo_gui.engine.connectors import make_connector
+from oeleo_gui.engine.connectors.base import Connector
+from oeleo_gui.engine.errors import (
+    Cancelled,
+    ConfigError,
+    DestinationError,
+    OeleoError,
+)
+from oeleo_gui.engine.events import (
+    CancelToken,
+    CheckReport,
+    FileResult,
+    NullReporter,
+    Outcome,
+    Reporter,
+    RunKind,
+    RunStarted,
+    RunSummary,
+)
+from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.planner import Action, Decision, plan
+from oeleo_gui.engine.scanner import LocalFile, scan, source_path
+from oeleo_gui.engine.transfer import BatchCopier, Progress
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """One configuration's engine: its source, destination connector and bookkeeping store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        connector: Connector | None = None,
+        store: FileListStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.filter = FileFilter.from_settings(settings)
+        self._connector = connector
+        self._store = store
+        self._clock = clock
+
+    # --- parts, made when first needed -----------------------------------------------------------
+    @property
+    def connector(self) -> Connector:
+        if self._connector is None:
+            self._connector = make_connector(self.settings)
+        return self._connector
+
+    @property
+    def store(self) -> FileListStore:
+        if self._store is None:
+            self._store = FileListStore(self.settings.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._connector is not None:
+            self._connector.close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def preflight(self) -> None:
+        problems = preflight_problems(self.settings)
+        if problems:
+            raise ConfigError(problems, str(self.settings.env_file or "the environment"))
+
+    def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
+        return scan(
+            self.settings.source,
+            self.filter,
+            recursive=self.settings.include_subdirs,
+            cancel=cancel,
+        )
+
+    def _plan(self, files: list[LocalFile], rows: dict[str, FileRow]) -> list[Decision]:
+        return plan(
+            files,
+            rows,
+            now=self._clock(),
+            settle_seconds=self.settings.settle_seconds,
+            mirror_subdirs=self.settings.include_subdirs and self.settings.external_subdirs,
+        )
+
+    # --- sync -----------------------------------------------------------------------------------
+    def sync(
+        self, reporter: Reporter | None = None, cancel: CancelToken | None = None
+    ) -> RunSummary:
+        """One run: copy what is new or changed. Never raises for destination or file problems."""
+        return self._run(RunKind.SYNC, reporter or NullReporter(), cancel or CancelToken())
+
+    def preview(self, reporter: Reporter | None = None) -> RunSummary:
+        """What `sync` would copy and why; copies nothing and writes nothing to the database."""
+        return self._run(RunKind.PREVIEW, reporter or NullReporter(), CancelToken())
+
+    def _run(self, kind: RunKind, reporter: Reporter, cancel: CancelToken) -> RunSummary:
+        started = datetime.now()
+        reporter.on_run_started(
+            RunStarted(
+                kind=kind,
+                started_at=started,
+                source=str(self.settings.source),
+                destination=self._destination_text(),
+            )
+        )
+        results: list[FileResult] = []
+        counts = {"unchanged": 0, "locked": 0, "bytes": 0}
+        error: OeleoError | None = None
+        cancelled = False
+        try:
+            self.preflight()
+            if kind is RunKind.PREVIEW:
+                self._preview(results, counts, reporter)
+            else:
+                self._sync(results, counts, reporter, cancel)
+        except Cancelled:
+            cancelled = True
+        except (DestinationError, ConfigError, OeleoError) as exc:
+            error = exc
+            log.error("%s run stopped: %s", kind, exc)
+        summary = _summarise(kind, started, results, counts, error, cancelled)
+        if kind is RunKind.SYNC:
+            self._record_run(summary)
+        log.info("%s finished: %s", kind, summary.one_line())
+        reporter.on_run_finished(summary)
+        return summary
+
+    def _destination_text(self) -> str:
+        if self._connector is not None:
+            return self._connector.description
+        return f"{self.settings.destination_kind}: {self.settings.destination}"
+
+    def _record_run(self, summary: RunSummary) -> None:
+        try:
+            self.store.record_run(summary)
+        except Exception as exc:  # history is nice to have; never let it hide the real outcome
+            log.warning("could not record the run in the history: %s", exc)
+
+    def _sync(
+        self,
+        results: list[FileResult],
+        counts: dict[str, int],
+        reporter: Reporter,
+        cancel: CancelToken,
+    ) -> None:
+        store = self.store
+        connector = self.connector
+        connector.connect()
+        connector.ensure_ready()
+        self._sweep_journal(store, connector)
+        files = self.scan(cancel)
+        decisions = self._plan(files, store.all_rows())
+        to_copy = self._settle_hashes(decisions, results, counts, store, reporter, cancel)
+        progress = Progress(reporter, len(to_copy), sum(d.file.size for d in to_copy))
+        copier = BatchCopier(
+            source_root=self.settings.source,
+            connector=connector,
+            store=store,
+            reporter=reporter,
+            cancel=cancel,
+            progress=progress,
+            reconnect_attempts=self.settings.reconnect_attempts,
+        )
+        try:
+            copier.copy_all(to_copy)
+        finally:
+            results.extend(copier.results)
+            counts["bytes"] = copier.bytes_copied
+
+    def _sweep_journal(self, store: FileListStore, connector: Connector) -> None:
+        """Remove temporary files a crashed or cut-off run left at the destination."""
+        leftovers = store.journal_entries()
+        for temp_name, _destination in leftovers:
+            connector.remove(temp_name)
+        if leftovers:
+            log.info("removed %d temporary file(s) left by an interrupted run", len(leftovers))
+            store.journal_remove([t for t, _ in leftovers])
+
+    def _settle_hashes(
+        self,
+        decisions: list[Decision],
+        results: list[FileResult],
+        counts: dict[str, int],
+        store: FileListStore | None,
+        reporter: Reporter,
+        cancel: CancelToken,
+    ) -> list[Decision]:
+        """Report the files that need no copy; hash the doubtful ones. Returns what to copy."""
+        to_copy: list[Decision] = []
+        for d in decisions:
+            rel = d.file.rel_path
+            if d.action is Action.HASH:
+                cancel.raise_if_cancelled()
+                try:
+                    md5 = md5_file(source_path(self.settings.source, rel), cancel)
+                except OSError as exc:
+                    results.append(
+                        _result(d, Outcome.BUSY, f"cannot be read now: {exc.strerror or exc}")
+                    )
+                    continue
+                if d.row is not None and md5 == d.row.checksum:
+                    counts["unchanged"] += 1
+                    if store is not None:
+                        if d.legacy_name:
+                            store.adopt_legacy(d.legacy_name, rel, d.file.size, d.file.mtime_ns)
+                        store.record_unchanged(rel, d.file.size, d.file.mtime_ns)
+                    continue
+                d = Decision(
+                    d.file, Action.COPY, "content changed", d.dest_rel, d.row, d.legacy_name
+                )
+            if d.action is Action.COPY:
+                to_copy.append(d)
+            elif d.action is Action.UNCHANGED:
+                counts["unchanged"] += 1
+            elif d.action is Action.LOCKED:
+                counts["locked"] += 1
+            else:
+                outcome = Outcome.SETTLING if d.action is Action.SETTLING else Outcome.FAILED
+                result = _result(d, outcome, d.reason)
+                results.append(result)
+                reporter.on_file_done(result)
+        return to_copy
+
+    def _preview(
+        self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
+    ) -> None:
+        rows = FileListStore.read_only_rows(self.settings.db_path)
+        decisions = self._plan(self.scan(), rows)
+        for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
+            result = FileResult(
+                rel_path=d.file.rel_path,
+                outcome=Outcome.WOULD_COPY,
+                reason=d.reason,
+                size=d.file.size,
+                external_name=d.dest_rel,
+            )
+            results.append(result)
+            reporter.on_file_done(result)
+
+    # --- check ----------------------------------------------------------------------------------
+    def check(
+        self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
+    ) -> CheckReport:
+        """Compare the source with the destination (see `checking.compare`)."""
+        from oeleo_gui.engine.checking import compare
+
+        self.preflight()
+        return compare(self, update_db=update_db, full=full, cancel=cancel or CancelToken())
+
+
+def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:
+    return FileResult(rel_path=d.file.rel_path, outcome=outcome, reason=reason, size=d.file.size)
+
+
+def _summarise(
+    kind: RunKind,
+    started: datetime,
+    results: list[FileResult],
+    counts: dict[str, int],
+    error: OeleoError | None,
+    cancelled: bool,
+) -> RunSummary:
+    def having(*outcomes: Outcome) -> tuple[FileResult, ...]:
+        return tuple(r for r in results if r.outcome in outcomes)
+
+    return RunSummary(
+        kind=kind,
+        started_at=started,
+        finished_at=datetime.now(),
+        copied=having(Outcome.COPIED),
+        unchanged=counts["unchanged"],
+        settling=having(Outcome.SETTLING),
+        busy=having(Outcome.BUSY),
+        locked=counts["locked"],
+        failed=having(Outcome.FAILED),
+        bytes_copied=counts["bytes"],
+        error=error.title if error else "",
+        error_hint=error.hint if error else "",
+        cancelled=cancelled,
+        would_copy=having(Outcome.WOULD_COPY),
+    )
