@@ -1,0 +1,580 @@
+"""A folder on an SSH server as the destination, over SFTP with paramiko.
+
+One SSH connection and one SFTP session serve a whole run. Host keys are verified against the
+user's and the app's known-hosts files (`hostkeys`); unknown or changed keys stop the run before
+anything is sent. Uploads stream into a temporary name with SFTP pipelining while the MD5 of the
+bytes read is computed; `verify` and `checksums` hash on the server with one batched `md5sum`
+command when the account has a shell, and read the files back over SFTP when it has not (an
+SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
+
+Imports base, local (source opening), config, hostkeys, errors, events and paramiko; never gui.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import shlex
+import socket
+import stat
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import paramiko
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+
+from oeleo_gui.engine import hostkeys
+from oeleo_gui.engine.config import SshSettings
+from oeleo_gui.engine.connectors.base import (
+    CHUNK_SIZE,
+    Capabilities,
+    ProgressCallback,
+    RemoteEntry,
+    Upload,
+    temp_name_for,
+)
+from oeleo_gui.engine.connectors.local import open_source
+from oeleo_gui.engine.errors import (
+    AuthFailed,
+    ConnectionLost,
+    DestinationFull,
+    DestinationMissing,
+    DestinationPermissionDenied,
+    FileError,
+    HostKeyChanged,
+    OeleoError,
+    Unreachable,
+)
+from oeleo_gui.engine.events import CancelToken
+
+log = logging.getLogger(__name__)
+
+WINDOW_SIZE = 16 * 1024 * 1024  # our receive window: fast read-back of SFTP-only verifies
+MAX_PACKET_SIZE = 256 * 1024
+KEEPALIVE_SECONDS = 30
+IO_TIMEOUT = 120.0  # no answer at all for this long on an open SFTP session: connection lost
+EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
+ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 128 KiB per arg
+EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+Phase = Literal["connect", "write", "other"]
+KEY_HINT = "Check OELEO_KEY_FILENAME: it must name your private key file (not the .pub file)."
+
+
+def load_private_key(path: Path, passphrase: str = "") -> paramiko.PKey:
+    """Load an ed25519, ECDSA or RSA private key; AuthFailed saying exactly what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AuthFailed(f"Cannot read the SSH key file {path} ({exc.strerror or exc}).", KEY_HINT) from exc
+    head = data.lstrip()[:100]
+    if head.startswith((b"ssh-", b"ecdsa-")) or b"PUBLIC KEY" in head:
+        raise AuthFailed(f"{path} is a public key, not a private key.", KEY_HINT)
+    if b"PRIVATE KEY-----" not in data:
+        raise AuthFailed(f"{path} is not a private key file.", KEY_HINT)
+    password = passphrase.encode() if passphrase else None
+    try:
+        try:
+            loaded = _load_crypto_key(data, None)
+            password = None  # not encrypted: a configured passphrase is not needed
+        except TypeError:  # cryptography: the key is encrypted and no password was given
+            if password is None:
+                raise AuthFailed(
+                    f"The SSH key {path} is protected by a passphrase.",
+                    "Set OELEO_KEY_PASSPHRASE (or store it in the keyring through Settings).",
+                ) from None
+            try:
+                loaded = _load_crypto_key(data, password)
+            except ValueError:
+                raise AuthFailed(
+                    f"Wrong passphrase for the SSH key {path}.", "Check OELEO_KEY_PASSPHRASE."
+                ) from None
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise AuthFailed(f"{path} could not be read as a private key ({exc}).", KEY_HINT) from exc
+    key_class: type[paramiko.PKey]
+    if isinstance(loaded, ed25519.Ed25519PrivateKey):
+        key_class = paramiko.Ed25519Key
+    elif isinstance(loaded, ec.EllipticCurvePrivateKey):
+        key_class = paramiko.ECDSAKey
+    elif isinstance(loaded, rsa.RSAPrivateKey):
+        key_class = paramiko.RSAKey
+    else:
+        kind = "DSA" if isinstance(loaded, dsa.DSAPrivateKey) else type(loaded).__name__
+        raise AuthFailed(
+            f"The SSH key {path} is a {kind} key, which is not supported.",
+            "Make an ed25519 key (ssh-keygen -t ed25519) and set OELEO_KEY_FILENAME to it.",
+        )
+    try:
+        pw = password.decode() if password else None
+        return key_class.from_private_key_file(str(path), password=pw)  # type: ignore[no-any-return]
+    except (paramiko.SSHException, ValueError, OSError) as exc:
+        raise AuthFailed(f"{path} could not be read as a private key ({exc}).", KEY_HINT) from exc
+
+
+def _load_crypto_key(data: bytes, password: bytes | None) -> object:
+    if b"BEGIN OPENSSH PRIVATE KEY" in data:
+        return serialization.load_ssh_private_key(data, password)
+    return serialization.load_pem_private_key(data, password)
+
+
+def _fast_transport(sock: socket.socket, **kwargs: object) -> paramiko.Transport:
+    return paramiko.Transport(
+        sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE, **kwargs
+    )
+
+
+def _parse_md5sum(output: bytes) -> dict[str, str]:
+    """{path: md5} from `md5sum` output, undoing GNU's `\\`-escaping of odd names."""
+    found = {}
+    for raw in output.split(b"\n"):
+        line = raw.rstrip(b"\r") if not raw.endswith(b"\\r") else raw
+        escaped = line.startswith(b"\\")
+        if escaped:
+            line = line[1:]
+        digest, _, name = line.partition(b" ")
+        if len(digest) != 32:
+            continue
+        name = name[1:] if name[:1] in (b" ", b"*") else name
+        if escaped:
+            name = name.replace(b"\\\\", b"\0").replace(b"\\n", b"\n").replace(b"\\r", b"\r")
+            name = name.replace(b"\0", b"\\")
+        found[name.decode("utf-8", "surrogateescape")] = digest.decode("ascii").lower()
+    return found
+
+
+class SshConnector:
+    """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector`)."""
+
+    def __init__(self, settings: SshSettings, remote_dir: str, *, connect_timeout: float = 15.0) -> None:
+        self.settings = settings
+        self.connect_timeout = connect_timeout
+        cleaned = remote_dir.strip().rstrip("/") or "/"
+        if cleaned == "~" or cleaned.startswith("~/"):
+            cleaned = cleaned[2:] or "."  # SFTP paths are relative to the home folder already
+        self.remote_dir = PurePosixPath(cleaned)
+        self.known_hosts_file = hostkeys.resolve_known_hosts_file(settings.known_hosts)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        shown = str(self.remote_dir) if self.remote_dir.is_absolute() else f"/~/{self.remote_dir}"
+        self.description = f"sftp://{settings.username}@{host}:{settings.port}{shown}"
+        self.capabilities = Capabilities(server_checksums=True, keeps_mtime=True)
+        self._client: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+        self._pkey: paramiko.PKey | None = None
+        self._can_exec = True
+        self._posix_rename: bool | None = None  # None: not tried yet
+        self._made_dirs: set[str] = set()
+
+    # --- connection ------------------------------------------------------------------------------
+    @property
+    def is_connected(self) -> bool:
+        transport = self._client.get_transport() if self._client else None
+        return self._sftp is not None and transport is not None and transport.is_active()
+
+    def connect(self) -> None:
+        if self.is_connected:
+            return
+        self.close()
+        s = self.settings
+        if s.key_filename is None and not s.password:
+            raise AuthFailed(
+                f"No SSH key or password is set for {s.username}@{s.host}.",
+                "Set OELEO_KEY_FILENAME (a private key) or OELEO_PASSWORD.",
+            )
+        if s.key_filename is not None and self._pkey is None:
+            self._pkey = load_private_key(s.key_filename, s.key_passphrase)
+        client = paramiko.SSHClient()
+        host_keys = hostkeys.load_known_hosts(self.known_hosts_file, into=client.get_host_keys())
+        client.set_missing_host_key_policy(hostkeys.RejectUnknownHostKey(host_keys))
+        sock = hostkeys.open_socket(s.host, s.port, self.connect_timeout)
+        try:
+            with self._errors(phase="connect"):
+                client.connect(
+                    s.host,
+                    port=s.port,
+                    username=s.username,
+                    pkey=self._pkey,
+                    password=s.password or None,
+                    sock=sock,
+                    timeout=self.connect_timeout,
+                    banner_timeout=self.connect_timeout,
+                    auth_timeout=self.connect_timeout,
+                    channel_timeout=self.connect_timeout,
+                    allow_agent=False,
+                    look_for_keys=False,
+                    transport_factory=_fast_transport,
+                )
+                transport = client.get_transport()
+                assert transport is not None  # connect() succeeded
+                transport.set_keepalive(KEEPALIVE_SECONDS)
+                self._client = client
+                self._sftp = client.open_sftp()
+                self._sftp.get_channel().settimeout(IO_TIMEOUT)  # type: ignore[union-attr]
+                self._probe_exec()
+        except BaseException:
+            self.close()
+            client.close()
+            sock.close()
+            raise
+        log.info("Connected to %s", self.description)
+
+    def close(self) -> None:
+        sftp, client = self._sftp, self._client
+        self._sftp = self._client = None
+        self._made_dirs.clear()
+        for thing in (sftp, client):
+            if thing is not None:
+                try:
+                    thing.close()
+                except (OSError, EOFError, paramiko.SSHException) as exc:
+                    log.debug("Closing %s: %s", type(thing).__name__, exc)
+
+    def reconnect(self) -> None:
+        log.info("Reconnecting to %s", self.description)
+        self.close()
+        self.connect()
+
+    def ensure_ready(self) -> None:
+        self.connect()
+        sftp = self._require_sftp()
+        with self._errors():
+            try:
+                st = sftp.stat(str(self.remote_dir))
+            except FileNotFoundError:
+                st = None
+            if st is None or not stat.S_ISDIR(st.st_mode or 0):
+                raise DestinationMissing(
+                    f"The folder {self.remote_dir} does not exist on {self.settings.host}.",
+                    "Create it on the server, or correct OELEO_BASE_DIR_TO.",
+                )
+            probe = self._remote(temp_name_for("write-probe"))
+            with sftp.open(probe, "wb") as f:
+                f.write(b"oeleo")
+            sftp.remove(probe)
+
+    def _require_sftp(self) -> paramiko.SFTPClient:
+        if self._sftp is None:
+            self.connect()
+        assert self._sftp is not None
+        return self._sftp
+
+    def _probe_exec(self) -> None:
+        """Can we run `md5sum` on the server? Not on SFTP-only accounts (ForceCommand internal-sftp)."""
+        try:
+            out = self._exec(["md5sum", "/dev/null"], None, deadline=self.connect_timeout)
+            ok = out.split(b" ", 1)[0].decode("ascii", "replace") == EMPTY_MD5
+        except paramiko.ChannelException as exc:
+            log.debug("exec refused: %s", exc)
+            ok = False
+        self._can_exec = ok
+        self.capabilities = Capabilities(server_checksums=ok, keeps_mtime=True)
+        if not ok:
+            log.info("%s has no usable shell: content is verified by reading it back", self.description)
+
+    # --- naming and listing ----------------------------------------------------------------------
+    def _remote(self, rel_path: str) -> str:
+        return str(self.remote_dir / rel_path)
+
+    def external_name(self, rel_path: str) -> str:
+        return str(self.remote_dir / rel_path)
+
+    def list_files(self, *, recursive: bool, cancel: CancelToken | None = None) -> dict[str, RemoteEntry]:
+        sftp = self._require_sftp()
+        found: dict[str, RemoteEntry] = {}
+        stack = [(str(self.remote_dir), "")]
+        with self._errors():
+            while stack:
+                folder, prefix = stack.pop()
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                try:
+                    entries = sftp.listdir_attr(folder)
+                except FileNotFoundError:
+                    if not prefix:
+                        raise
+                    continue  # a subfolder vanished meanwhile
+                for a in entries:
+                    mode = a.st_mode or 0
+                    rel = prefix + a.filename
+                    if stat.S_ISDIR(mode):
+                        if recursive:
+                            stack.append((f"{folder}/{a.filename}", rel + "/"))
+                    elif stat.S_ISREG(mode):
+                        found[rel] = RemoteEntry(rel, a.st_size or 0, a.st_mtime)
+        return found
+
+    def stat(self, rel_path: str) -> RemoteEntry | None:
+        sftp = self._require_sftp()
+        with self._errors(rel_path):
+            try:
+                st = sftp.stat(self._remote(rel_path))
+            except FileNotFoundError:
+                return None
+        return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
+
+    # --- hashing ---------------------------------------------------------------------------------
+    def checksums(self, rel_paths: Sequence[str], cancel: CancelToken | None = None) -> dict[str, str]:
+        if not rel_paths:
+            return {}
+        wanted = {self._remote(rel): rel for rel in rel_paths}
+        with self._errors():
+            if self._can_exec:
+                found: dict[str, str] = {}
+                for chunk in _chunks(list(wanted), ARG_BUDGET):
+                    out = self._exec(["md5sum", "--", *chunk], cancel, deadline=EXEC_DEADLINE)
+                    found.update(_parse_md5sum(out))
+                return {wanted[p]: md5 for p, md5 in found.items() if p in wanted}
+            return {rel: md5 for p, rel in wanted.items() if (md5 := self._read_back_md5(p, cancel))}
+
+    def _exec(self, argv: list[str], cancel: CancelToken | None, *, deadline: float) -> bytes:
+        """Run one command on the server (stdin closed); its standard output."""
+        client = self._client
+        transport = client.get_transport() if client else None
+        if transport is None:
+            raise paramiko.SSHException("SSH session not active")
+        chan = transport.open_session(timeout=self.connect_timeout)
+        try:
+            chan.settimeout(1.0)
+            chan.exec_command(" ".join(shlex.quote(a) for a in argv))
+            chan.shutdown_write()
+            out, waited = bytearray(), 0.0
+            while True:
+                try:
+                    data = chan.recv(1024 * 1024)
+                except TimeoutError:
+                    waited += 1.0
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    if waited > deadline:
+                        raise
+                    continue
+                if not data:
+                    break
+                out += data
+            while chan.recv_stderr_ready():
+                log.debug("%s: %s", argv[0], chan.recv_stderr(65536).decode("utf-8", "replace").strip())
+            return bytes(out)
+        finally:
+            chan.close()
+
+    def _read_back_md5(self, remote: str, cancel: CancelToken | None) -> str | None:
+        sftp = self._require_sftp()
+        digest = hashlib.md5(usedforsecurity=False)
+        try:
+            with sftp.open(remote, "rb") as f:
+                f.prefetch()
+                while chunk := f.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+        except FileNotFoundError:
+            return None
+        return digest.hexdigest()
+
+    # --- writing ---------------------------------------------------------------------------------
+    def upload_temp(
+        self,
+        source: Path,
+        rel_path: str,
+        *,
+        temp_rel_path: str,
+        mtime: float,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Upload:
+        sftp = self._require_sftp()
+        fd = open_source(source)  # SourceBusy when another program has it locked
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        try:
+            with self._errors(rel_path, phase="write"):
+                self._makedirs(str(PurePosixPath(temp_rel_path).parent))
+                with sftp.open(self._remote(temp_rel_path), "wb") as f:
+                    f.set_pipelined(True)
+                    while chunk := _read_source(fd, source):
+                        digest.update(chunk)
+                        f.write(chunk)
+                        size += len(chunk)
+                        progress(size)
+                        cancel.raise_if_cancelled()
+        except BaseException:
+            self._remove_quietly(temp_rel_path)
+            raise
+        finally:
+            os.close(fd)
+        return Upload(rel_path, temp_rel_path, size, digest.hexdigest(), mtime)
+
+    def _makedirs(self, rel_dir: str) -> None:
+        """`mkdir -p` below the destination folder, remembering folders known to exist."""
+        if rel_dir in ("", ".") or rel_dir in self._made_dirs:
+            return
+        sftp = self._require_sftp()
+        path = self._remote(rel_dir)
+        try:
+            st = sftp.stat(path)
+        except FileNotFoundError:
+            self._makedirs(str(PurePosixPath(rel_dir).parent))
+            try:
+                sftp.mkdir(path)
+            except OSError:
+                st = sftp.stat(path)  # made by someone else meanwhile? else raises again
+                if not stat.S_ISDIR(st.st_mode or 0):
+                    raise
+        else:
+            if not stat.S_ISDIR(st.st_mode or 0):
+                raise FileError(f"{rel_dir} exists at the destination but is not a folder.", "")
+        self._made_dirs.add(rel_dir)
+
+    def verify(self, uploads: Sequence[Upload], cancel: CancelToken | None = None) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        arrived = []
+        for upload in uploads:
+            entry = self.stat(upload.temp_rel_path)
+            if entry is None:
+                problems[upload.temp_rel_path] = "the uploaded file vanished at the destination"
+            elif entry.size != upload.size:
+                problems[upload.temp_rel_path] = f"{entry.size} bytes arrived, {upload.size} were sent"
+            else:
+                arrived.append(upload)
+        digests = self.checksums([u.temp_rel_path for u in arrived], cancel)
+        for upload in arrived:
+            md5 = digests.get(upload.temp_rel_path)
+            if md5 is None:
+                problems[upload.temp_rel_path] = "the uploaded file could not be read back"
+            elif md5 != upload.md5:
+                problems[upload.temp_rel_path] = "the content that arrived differs from the source"
+        return problems
+
+    def commit(self, upload: Upload) -> None:
+        sftp = self._require_sftp()
+        temp, final = self._remote(upload.temp_rel_path), self._remote(upload.rel_path)
+        with self._errors(upload.rel_path):
+            sftp.utime(temp, (upload.mtime, upload.mtime))
+            if self._posix_rename is not False:
+                try:
+                    sftp.posix_rename(temp, final)
+                    self._posix_rename = True
+                    return
+                except OSError as exc:
+                    if self._posix_rename or "unsupported" not in str(exc).lower():
+                        raise
+                    log.info("%s has no posix-rename: replacing in two steps", self.description)
+                    self._posix_rename = False
+            with contextlib.suppress(FileNotFoundError):
+                sftp.remove(final)
+            sftp.rename(temp, final)
+
+    def rename(self, rel_from: str, rel_to: str) -> None:
+        sftp = self._require_sftp()
+        with self._errors(rel_from):
+            if self.stat(rel_to) is not None:
+                raise FileError(f"Cannot move {rel_from} aside: {rel_to} already exists.", "")
+            self._makedirs(str(PurePosixPath(rel_to).parent))
+            sftp.rename(self._remote(rel_from), self._remote(rel_to))  # plain SFTP: no overwrite
+
+    def remove(self, rel_path: str) -> None:
+        sftp = self._require_sftp()
+        with self._errors(rel_path), contextlib.suppress(FileNotFoundError):
+            sftp.remove(self._remote(rel_path))
+
+    def _remove_quietly(self, rel_path: str) -> None:
+        try:
+            self.remove(rel_path)
+        except OeleoError as exc:
+            log.debug("Could not remove %s (the next run sweeps it): %s", rel_path, exc.title)
+
+    # --- the one place where library errors become ours ------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self, rel_path: str = "", *, phase: Phase = "other") -> Iterator[None]:
+        try:
+            yield
+        except OeleoError:
+            raise
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            error = self._translate(exc, rel_path, phase)
+            log.debug("%s -> %s", exc.__class__.__name__, error.__class__.__name__)
+            raise error from exc
+
+    def _translate(self, exc: BaseException, rel_path: str, phase: Phase) -> OeleoError:
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        if isinstance(exc, paramiko.BadHostKeyException):
+            name = hostkeys.host_key_name(s.host, s.port)
+            got, known = exc.key, exc.expected_key
+            return HostKeyChanged(name, got.get_name(), hostkeys.fingerprint(got), hostkeys.fingerprint(known))
+        if isinstance(exc, paramiko.BadAuthenticationType):
+            allowed = ", ".join(exc.allowed_types) or "nothing we offer"
+            return AuthFailed(
+                f"{where} does not accept this way of logging in (it allows: {allowed}).",
+                "Use what the server allows: a key (OELEO_KEY_FILENAME) or a password (OELEO_PASSWORD).",
+            )
+        if isinstance(exc, paramiko.AuthenticationException):
+            if s.key_filename is not None:
+                hint = (
+                    f"Check OELEO_USERNAME and that the public half of {s.key_filename.name} is in "
+                    "the server's authorized_keys" + (", or OELEO_PASSWORD." if s.password else ".")
+                )
+            else:
+                hint = "Check OELEO_USERNAME and OELEO_PASSWORD."
+            return AuthFailed(f"The server {where} refused the login of {s.username}.", hint)
+        if phase == "connect":
+            return hostkeys.unreachable_error(exc, s.host, s.port) or Unreachable(
+                f"{where} did not answer as an SSH server ({exc or type(exc).__name__}).",
+                "Check the port in OELEO_EXTERNAL_HOST (SSH is usually 22) and that the server is on.",
+            )
+        transport = self._client.get_transport() if self._client else None
+        if (
+            isinstance(exc, (EOFError, ConnectionError, TimeoutError, paramiko.SSHException))
+            or transport is None
+            or not transport.is_active()
+        ):
+            reason = str(exc) or type(exc).__name__
+            return ConnectionLost(
+                f"The connection to {where} was lost ({reason}).",
+                "oeleo reconnects and carries on; if this keeps happening, check the network.",
+            )
+        assert isinstance(exc, OSError)
+        target = f"{rel_path} in {self.description}" if rel_path else self.description
+        text = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or (phase == "write" and exc.errno is None):
+            return DestinationFull(
+                f"The server could not store {target} ({text}): the disk or quota is probably full.",
+                "Free space on the server (or ask for a bigger quota); nothing was lost.",
+            )
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return DestinationPermissionDenied(
+                f"{s.username} may not write {target}.",
+                "Ask the server's administrator for write access, or choose another OELEO_BASE_DIR_TO.",
+            )
+        if exc.errno == errno.ENOENT:
+            return DestinationMissing(
+                f"{target} was not found on {s.host}.",
+                "Check OELEO_BASE_DIR_TO and that nobody moves folders at the destination.",
+            )
+        return FileError(f"The server could not handle {target} ({text}).", "")
+
+
+def _read_source(fd: int, source: Path) -> bytes:
+    try:
+        return os.read(fd, CHUNK_SIZE)
+    except OSError as exc:
+        raise FileError(f"Cannot read {source}: {exc.strerror or exc}.", "Check the file.") from exc
+
+
+def _chunks(paths: list[str], budget: int) -> Iterator[list[str]]:
+    """Split an argument list so each command stays under `budget` bytes."""
+    chunk: list[str] = []
+    used = 0
+    for p in paths:
+        cost = len(shlex.quote(p).encode()) + 1
+        if chunk and used + cost > budget:
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(p)
+        used += cost
+    if chunk:
+        yield chunk

@@ -1,0 +1,100 @@
+"""Logging for every frontend: a rotating `oeleo.log` (upstream's name and sizes) that never holds
+a secret. Only `configure_logging` adds handlers; engine modules just call `logging.getLogger`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from oeleo_gui.engine.paths import LOG_FILE_NAME, user_log_dir
+
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+MASK = "********"
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b(password|passphrase|client_secret|secret|token)(\s*[=:]\s*)(\S+)"
+)
+_secrets: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Mask `value` in every log record from now on (values shorter than 4 chars are ignored)."""
+    if value and len(value) >= 4:
+        _secrets.add(value)
+
+
+def mask_secrets(text: str) -> str:
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+
+
+class SecretFilter(logging.Filter):
+    """Rewrites each record's final message with secrets masked (including tracebacks)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text)
+        return True
+
+
+class _OeleoHandlerMixin:
+    """Marks handlers added here, so a second call replaces instead of duplicating them."""
+
+    oeleo_handler = True
+
+
+class _FileHandler(_OeleoHandlerMixin, RotatingFileHandler):
+    pass
+
+
+class _StreamHandler(_OeleoHandlerMixin, logging.StreamHandler):  # type: ignore[type-arg]
+    pass
+
+
+def configure_logging(
+    log_dir: Path | None,
+    *,
+    secrets: Iterable[str] = (),
+    level: int = logging.INFO,
+    console: bool = False,
+) -> Path:
+    """Log to `<log_dir>/oeleo.log` (default: the user's log folder); returns the file's path."""
+    for secret in secrets:
+        register_secret(secret)
+    folder = Path(log_dir) if log_dir else user_log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = user_log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE_NAME
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "oeleo_handler", False)]:
+        root.removeHandler(handler)
+        handler.close()
+    handlers: list[logging.Handler] = [
+        _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    ]
+    if console:
+        handlers.append(_StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(SecretFilter())
+        root.addHandler(handler)
+    root.setLevel(level)
+    # paramiko logs every packet at DEBUG; its INFO lines are enough to debug a connection.
+    logging.getLogger("paramiko").setLevel(max(level, logging.INFO))
+    return path
