@@ -21,6 +21,7 @@ from oeleo_gui.engine.errors import (
     Cancelled,
     ChangedDuringCopy,
     ConnectionLost,
+    DestinationError,
     FileError,
     SourceBusy,
     VerifyFailed,
@@ -125,13 +126,16 @@ class BatchCopier:
             attempts_left = self.reconnect_attempts
             while pending:
                 try:
-                    pending = self._copy_batch(pending)
+                    self._copy_batch(pending)
+                    pending = []
                 except ConnectionLost as exc:
                     if attempts_left <= 0:
                         raise
                     attempts_left -= 1
                     log.warning("connection lost (%s); reconnecting", exc.title)
                     self._reconnect(exc)
+                    done = {r.rel_path for r in self.results}
+                    pending = [d for d in pending if d.file.rel_path not in done]
 
     def _reconnect(self, cause: ConnectionLost) -> None:
         delay = 1.0
@@ -155,28 +159,30 @@ class BatchCopier:
         self.results.append(result)
         self.reporter.on_file_done(result)
 
-    def _copy_batch(self, batch: list[Decision]) -> list[Decision]:
-        """Copy one batch; returns the decisions still to do after a lost connection."""
+    def _copy_batch(self, batch: list[Decision]) -> None:
+        """Copy one batch; on any failure its uncommitted temporary files are discarded."""
         temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
         self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
         uploads: list[tuple[Decision, Upload]] = []
         try:
-            for d in batch:
-                upload = self._upload_one(d, temps[d.file.rel_path])
-                if upload is not None:
-                    uploads.append((d, upload))
-            self._verify_and_commit(uploads)
-        except ConnectionLost:
-            done = {r.rel_path for r in self.results}
-            self._discard([u for _, u in uploads], quiet=True)
-            return [d for d in batch if d.file.rel_path not in done]
+            try:
+                for d in batch:
+                    upload = self._upload_one(d, temps[d.file.rel_path])
+                    if upload is not None:
+                        uploads.append((d, upload))
+            except (Cancelled, DestinationError) as exc:
+                # Keep what was completely sent before a cancel or a full disk (at most a batch);
+                # after a lost connection nothing can be verified, so it is all sent again.
+                if not isinstance(exc, ConnectionLost):
+                    self._verify_and_commit(uploads, CancelToken())
+                raise
+            self._verify_and_commit(uploads, self.cancel)
         except BaseException:
             self._discard([u for _, u in uploads], quiet=True)
             raise
         finally:
             # Temporary names whose removal failed stay journalled for the next run's sweep.
             self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
-        return []
 
     def _upload_one(self, d: Decision, temp: str) -> Upload | None:
         self.cancel.raise_if_cancelled()
@@ -228,10 +234,12 @@ class BatchCopier:
             return False
         return st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
 
-    def _verify_and_commit(self, uploads: list[tuple[Decision, Upload]]) -> None:
+    def _verify_and_commit(
+        self, uploads: list[tuple[Decision, Upload]], cancel: CancelToken
+    ) -> None:
         if not uploads:
             return
-        problems = self.connector.verify([u for _, u in uploads], self.cancel)
+        problems = self.connector.verify([u for _, u in uploads], cancel)
         good: list[tuple[Decision, Upload]] = []
         for d, upload in uploads:
             if upload.temp_rel_path in problems:
@@ -256,11 +264,11 @@ class BatchCopier:
                 )
             else:
                 good.append((d, upload))
-        asides = self._keep_foreign_files(good)
+        asides = self._keep_foreign_files(good, cancel)
         records = []
         try:
             for d, upload in good:
-                self.cancel.raise_if_cancelled()
+                cancel.raise_if_cancelled()
                 self.connector.commit(upload)
                 external = self.connector.external_name(d.dest_rel)
                 records.append(
@@ -293,7 +301,9 @@ class BatchCopier:
             # Only files verified and renamed under their final name are recorded.
             self.store.record_copies(records)
 
-    def _keep_foreign_files(self, good: Sequence[tuple[Decision, Upload]]) -> dict[str, str]:
+    def _keep_foreign_files(
+        self, good: Sequence[tuple[Decision, Upload]], cancel: CancelToken
+    ) -> dict[str, str]:
         """Move aside destination files oeleo did not write whose content differs; returns names."""
         existing = {d.dest_rel: self.connector.stat(d.dest_rel) for d, _ in good}
         to_hash = []
@@ -301,7 +311,7 @@ class BatchCopier:
             entry = existing[d.dest_rel]
             if entry is not None and entry.size in (upload.size, d.row.size if d.row else None):
                 to_hash.append(d.dest_rel)
-        hashes = self.connector.checksums(to_hash, self.cancel) if to_hash else {}
+        hashes = self.connector.checksums(to_hash, cancel) if to_hash else {}
         asides: dict[str, str] = {}
         now = datetime.now()
         for d, upload in good:

@@ -62,6 +62,7 @@ IO_TIMEOUT = 120.0  # no answer at all for this long on an open SFTP session: co
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
 ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 128 KiB per arg
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+_LOST = (EOFError, ConnectionError, TimeoutError, paramiko.SSHException, paramiko.SFTPError)
 Phase = Literal["connect", "write", "other"]
 KEY_HINT = "Check OELEO_KEY_FILENAME: it must name your private key file (not the .pub file)."
 
@@ -71,7 +72,9 @@ def load_private_key(path: Path, passphrase: str = "") -> paramiko.PKey:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise AuthFailed(f"Cannot read the SSH key file {path} ({exc.strerror or exc}).", KEY_HINT) from exc
+        raise AuthFailed(
+            f"Cannot read the SSH key file {path} ({exc.strerror or exc}).", KEY_HINT
+        ) from exc
     head = data.lstrip()[:100]
     if head.startswith((b"ssh-", b"ecdsa-")) or b"PUBLIC KEY" in head:
         raise AuthFailed(f"{path} is a public key, not a private key.", KEY_HINT)
@@ -150,7 +153,9 @@ def _parse_md5sum(output: bytes) -> dict[str, str]:
 class SshConnector:
     """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector`)."""
 
-    def __init__(self, settings: SshSettings, remote_dir: str, *, connect_timeout: float = 15.0) -> None:
+    def __init__(
+        self, settings: SshSettings, remote_dir: str, *, connect_timeout: float = 15.0
+    ) -> None:
         self.settings = settings
         self.connect_timeout = connect_timeout
         cleaned = remote_dir.strip().rstrip("/") or "/"
@@ -209,8 +214,8 @@ class SshConnector:
                     transport_factory=_fast_transport,
                 )
                 transport = client.get_transport()
-                assert transport is not None  # connect() succeeded
-                transport.set_keepalive(KEEPALIVE_SECONDS)
+                if transport is not None:
+                    transport.set_keepalive(KEEPALIVE_SECONDS)
                 self._client = client
                 self._sftp = client.open_sftp()
                 self._sftp.get_channel().settimeout(IO_TIMEOUT)  # type: ignore[union-attr]
@@ -259,11 +264,12 @@ class SshConnector:
     def _require_sftp(self) -> paramiko.SFTPClient:
         if self._sftp is None:
             self.connect()
-        assert self._sftp is not None
+        if self._sftp is None:  # connect() raises rather than leave this unset
+            raise ConnectionLost(f"Not connected to {self.description}.", "")
         return self._sftp
 
     def _probe_exec(self) -> None:
-        """Can we run `md5sum` on the server? Not on SFTP-only accounts (ForceCommand internal-sftp)."""
+        """Can we run `md5sum` on the server? Not on SFTP-only accounts (internal-sftp)."""
         try:
             out = self._exec(["md5sum", "/dev/null"], None, deadline=self.connect_timeout)
             ok = out.split(b" ", 1)[0].decode("ascii", "replace") == EMPTY_MD5
@@ -273,7 +279,9 @@ class SshConnector:
         self._can_exec = ok
         self.capabilities = Capabilities(server_checksums=ok, keeps_mtime=True)
         if not ok:
-            log.info("%s has no usable shell: content is verified by reading it back", self.description)
+            log.info(
+                "%s has no usable shell: content is verified by reading it back", self.description
+            )
 
     # --- naming and listing ----------------------------------------------------------------------
     def _remote(self, rel_path: str) -> str:
@@ -282,7 +290,9 @@ class SshConnector:
     def external_name(self, rel_path: str) -> str:
         return str(self.remote_dir / rel_path)
 
-    def list_files(self, *, recursive: bool, cancel: CancelToken | None = None) -> dict[str, RemoteEntry]:
+    def list_files(
+        self, *, recursive: bool, cancel: CancelToken | None = None
+    ) -> dict[str, RemoteEntry]:
         sftp = self._require_sftp()
         found: dict[str, RemoteEntry] = {}
         stack = [(str(self.remote_dir), "")]
@@ -317,7 +327,9 @@ class SshConnector:
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
     # --- hashing ---------------------------------------------------------------------------------
-    def checksums(self, rel_paths: Sequence[str], cancel: CancelToken | None = None) -> dict[str, str]:
+    def checksums(
+        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
         if not rel_paths:
             return {}
         wanted = {self._remote(rel): rel for rel in rel_paths}
@@ -328,7 +340,9 @@ class SshConnector:
                     out = self._exec(["md5sum", "--", *chunk], cancel, deadline=EXEC_DEADLINE)
                     found.update(_parse_md5sum(out))
                 return {wanted[p]: md5 for p, md5 in found.items() if p in wanted}
-            return {rel: md5 for p, rel in wanted.items() if (md5 := self._read_back_md5(p, cancel))}
+            return {
+                rel: md5 for p, rel in wanted.items() if (md5 := self._read_back_md5(p, cancel))
+            }
 
     def _exec(self, argv: list[str], cancel: CancelToken | None, *, deadline: float) -> bytes:
         """Run one command on the server (stdin closed); its standard output."""
@@ -356,7 +370,9 @@ class SshConnector:
                     break
                 out += data
             while chan.recv_stderr_ready():
-                log.debug("%s: %s", argv[0], chan.recv_stderr(65536).decode("utf-8", "replace").strip())
+                log.debug(
+                    "%s: %s", argv[0], chan.recv_stderr(65536).decode("utf-8", "replace").strip()
+                )
             return bytes(out)
         finally:
             chan.close()
@@ -429,7 +445,9 @@ class SshConnector:
                 raise FileError(f"{rel_dir} exists at the destination but is not a folder.", "")
         self._made_dirs.add(rel_dir)
 
-    def verify(self, uploads: Sequence[Upload], cancel: CancelToken | None = None) -> dict[str, str]:
+    def verify(
+        self, uploads: Sequence[Upload], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
         problems: dict[str, str] = {}
         arrived = []
         for upload in uploads:
@@ -437,7 +455,9 @@ class SshConnector:
             if entry is None:
                 problems[upload.temp_rel_path] = "the uploaded file vanished at the destination"
             elif entry.size != upload.size:
-                problems[upload.temp_rel_path] = f"{entry.size} bytes arrived, {upload.size} were sent"
+                problems[upload.temp_rel_path] = (
+                    f"{entry.size} bytes arrived, {upload.size} were sent"
+                )
             else:
                 arrived.append(upload)
         digests = self.checksums([u.temp_rel_path for u in arrived], cancel)
@@ -494,7 +514,7 @@ class SshConnector:
             yield
         except OeleoError:
             raise
-        except (paramiko.SSHException, EOFError, OSError) as exc:
+        except (paramiko.SSHException, paramiko.SFTPError, EOFError, OSError) as exc:
             error = self._translate(exc, rel_path, phase)
             log.debug("%s -> %s", exc.__class__.__name__, error.__class__.__name__)
             raise error from exc
@@ -505,12 +525,14 @@ class SshConnector:
         if isinstance(exc, paramiko.BadHostKeyException):
             name = hostkeys.host_key_name(s.host, s.port)
             got, known = exc.key, exc.expected_key
-            return HostKeyChanged(name, got.get_name(), hostkeys.fingerprint(got), hostkeys.fingerprint(known))
+            return HostKeyChanged(
+                name, got.get_name(), hostkeys.fingerprint(got), hostkeys.fingerprint(known)
+            )
         if isinstance(exc, paramiko.BadAuthenticationType):
             allowed = ", ".join(exc.allowed_types) or "nothing we offer"
             return AuthFailed(
                 f"{where} does not accept this way of logging in (it allows: {allowed}).",
-                "Use what the server allows: a key (OELEO_KEY_FILENAME) or a password (OELEO_PASSWORD).",
+                "Use what the server allows: a key (OELEO_KEY_FILENAME) or OELEO_PASSWORD.",
             )
         if isinstance(exc, paramiko.AuthenticationException):
             if s.key_filename is not None:
@@ -524,31 +546,27 @@ class SshConnector:
         if phase == "connect":
             return hostkeys.unreachable_error(exc, s.host, s.port) or Unreachable(
                 f"{where} did not answer as an SSH server ({exc or type(exc).__name__}).",
-                "Check the port in OELEO_EXTERNAL_HOST (SSH is usually 22) and that the server is on.",
+                "Check the port in OELEO_EXTERNAL_HOST (SSH is usually 22).",
             )
-        transport = self._client.get_transport() if self._client else None
-        if (
-            isinstance(exc, (EOFError, ConnectionError, TimeoutError, paramiko.SSHException))
-            or transport is None
-            or not transport.is_active()
-        ):
+        if isinstance(exc, _LOST) or not self.is_connected or str(exc) == "Socket is closed":
             reason = str(exc) or type(exc).__name__
             return ConnectionLost(
                 f"The connection to {where} was lost ({reason}).",
                 "oeleo reconnects and carries on; if this keeps happening, check the network.",
             )
-        assert isinstance(exc, OSError)
+        if not isinstance(exc, OSError):
+            return FileError(f"The server failed on {rel_path or self.description} ({exc}).", "")
         target = f"{rel_path} in {self.description}" if rel_path else self.description
         text = exc.strerror or str(exc)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT) or (phase == "write" and exc.errno is None):
             return DestinationFull(
-                f"The server could not store {target} ({text}): the disk or quota is probably full.",
+                f"The server could not store {target} ({text}): its disk or quota is full.",
                 "Free space on the server (or ask for a bigger quota); nothing was lost.",
             )
         if exc.errno in (errno.EACCES, errno.EPERM):
             return DestinationPermissionDenied(
                 f"{s.username} may not write {target}.",
-                "Ask the server's administrator for write access, or choose another OELEO_BASE_DIR_TO.",
+                "Ask the server's administrator for write access, or change OELEO_BASE_DIR_TO.",
             )
         if exc.errno == errno.ENOENT:
             return DestinationMissing(

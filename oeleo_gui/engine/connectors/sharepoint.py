@@ -1,0 +1,622 @@
+"""SharePoint Online destination: a folder in a document library, over the SharePoint REST API.
+
+Built on Office365-REST-Python-Client for sign-in (SharePoint app-only through ACS with a client
+secret, Entra ID app-only with a certificate, or user credentials where the tenant allows them),
+the form digest, the HTTP session and SharePoint's error classes. The REST calls themselves are
+made here, so uploads stream: files up to `chunk_size` go in one `Files/add` request, larger
+ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) holding at most
+two chunks in memory. Every file lands under a temporary name and `MoveTo` puts it in place.
+
+Throttling (429/503 with Retry-After) is waited out here; an access token SharePoint stops
+accepting is renewed once; the library's exceptions become `oeleo_gui.engine.errors` classes in
+`_errors`, and nowhere else. Secrets are never logged or put into messages.
+Imports only `base`, `errors`, `events` and `config` types from the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from office365.runtime.client_request_exception import ClientRequestException
+from office365.runtime.http.http_method import HttpMethod
+from office365.runtime.http.request_options import RequestOptions
+from office365.sharepoint.client_context import ClientContext
+
+from oeleo_gui.engine.connectors.base import (
+    CHUNK_SIZE,
+    Capabilities,
+    ProgressCallback,
+    RemoteEntry,
+    Upload,
+)
+from oeleo_gui.engine.errors import (
+    AuthFailed,
+    ConnectionLost,
+    DestinationError,
+    DestinationFull,
+    DestinationMissing,
+    DestinationPermissionDenied,
+    FileError,
+    OeleoError,
+    SourceBusy,
+    Unreachable,
+)
+from oeleo_gui.engine.events import CancelToken
+
+if TYPE_CHECKING:
+    from oeleo_gui.engine.config import SharePointSettings
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "application/json;odata=verbose"
+MAX_THROTTLE_WAITS = 8
+MAX_RETRY_AFTER = 300.0
+ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
+OVERWRITE = 1  # SP.MoveOperations.Overwrite
+CREDENTIAL_VARS = (
+    "OELEO_SHAREPOINT_CLIENT_ID and OELEO_SHAREPOINT_CLIENT_SECRET (or the certificate)"
+)
+
+MissingError = Callable[[], DestinationError]
+
+
+def _literal(value: str) -> str:
+    """An OData string literal for a URL: quotes doubled, then percent-encoded."""
+    return "'" + quote(value.replace("'", "''"), safe="/") + "'"
+
+
+def _status(exc: ClientRequestException) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _retry_after(response: Any, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (seconds), else exponential backoff."""
+    value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+    except (TypeError, ValueError):
+        return float(min(2 ** (attempt + 1), 60))
+
+
+def _timestamp(value: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SharePointConnector:
+    """A folder inside a SharePoint document library (see the module docstring)."""
+
+    capabilities = Capabilities(server_checksums=False, keeps_mtime=False)
+
+    def __init__(
+        self,
+        settings: SharePointSettings,
+        folder: str = "",
+        *,
+        chunk_size: int = 10 * 1024 * 1024,
+        timeout: float = 60.0,
+    ) -> None:
+        self._settings = settings
+        self._site_url = settings.site_url
+        self._chunk_size = max(int(chunk_size), 1)
+        self._timeout = timeout
+        site_path = urlsplit(self._site_url).path.rstrip("/")
+        self._library_url = f"{site_path}/{settings.doc_library.strip('/')}"
+        inner = "/".join(p for p in folder.replace("\\", "/").split("/") if p)
+        self._root = f"{self._library_url}/{inner}" if inner else self._library_url
+        self.description = f"sharepoint://{urlsplit(settings.url).netloc}{self._root}"
+        self._ctx: ClientContext | None = None
+        self._connected = False
+        self._known_folders: set[str] = set()
+
+    # --- connection ---
+    def connect(self) -> None:
+        with self._errors("connect", missing=self._site_missing):
+            self._ctx = self._sign_in()
+            self._request("GET", "web?$select=ServerRelativeUrl,Title")
+        self._connected = True
+        log.info("Connected to SharePoint %s", self.description)
+
+    def close(self) -> None:
+        ctx, self._ctx = self._ctx, None
+        self._connected = False
+        self._known_folders.clear()
+        if ctx is not None:
+            try:
+                ctx.close()
+            except Exception as exc:  # closing a broken session must never hide the real error
+                log.debug("closing the SharePoint session failed: %s", type(exc).__name__)
+
+    def reconnect(self) -> None:
+        was_connected = self._connected
+        self.close()
+        self._connected = was_connected  # a failure now is a lost connection, not a wrong URL
+        self.connect()
+
+    def ensure_ready(self) -> None:
+        with self._errors("open the document library", missing=self._library_missing):
+            info = self._request(
+                "GET",
+                f"web/GetList({_literal(self._library_url)})?$select=Title,EffectiveBasePermissions",
+            ).json()["d"]
+        low = int(str(info.get("EffectiveBasePermissions", {}).get("Low", "0")) or 0)
+        if not low & ADD_LIST_ITEMS:
+            raise DestinationPermissionDenied(
+                f"The SharePoint library {self._library_url} can be read but not written.",
+                "Give the app or user at least Contribute (write) permission on this library.",
+            )
+        with self._errors(f"create the folder {self._root}"):
+            self._ensure_folder(self._root)
+
+    def external_name(self, rel_path: str) -> str:
+        return f"{self._root}/{rel_path}"
+
+    # --- reading ---
+    def list_files(
+        self, *, recursive: bool, cancel: CancelToken | None = None
+    ) -> dict[str, RemoteEntry]:
+        found: dict[str, RemoteEntry] = {}
+        pending = [("", self._root)]
+        with self._errors(f"list {self._root}", missing=self._folder_missing):
+            while pending:
+                rel_dir, url = pending.pop()
+                base = f"web/GetFolderByServerRelativeUrl({_literal(url)})"
+                for item in self._paged(
+                    f"{base}/Files?$select=Name,Length,TimeLastModified&$top=5000", cancel
+                ):
+                    rel = f"{rel_dir}/{item['Name']}" if rel_dir else str(item["Name"])
+                    found[rel] = RemoteEntry(
+                        rel, int(item["Length"]), _timestamp(item.get("TimeLastModified"))
+                    )
+                if not recursive:
+                    continue
+                for item in self._paged(
+                    f"{base}/Folders?$select=Name,ServerRelativeUrl&$top=5000", cancel
+                ):
+                    if url == self._library_url and item["Name"] == "Forms":
+                        continue  # the library's hidden views folder
+                    rel = f"{rel_dir}/{item['Name']}" if rel_dir else str(item["Name"])
+                    pending.append((rel, str(item["ServerRelativeUrl"])))
+        log.debug("SharePoint listing of %s: %d files", self._root, len(found))
+        return found
+
+    def stat(self, rel_path: str) -> RemoteEntry | None:
+        with self._errors(f"look up {rel_path}"):
+            return self._stat(rel_path)
+
+    def checksums(
+        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        """Downloads each file as a stream and hashes it: SharePoint keeps no MD5 to ask for."""
+        digests: dict[str, str] = {}
+        for rel in rel_paths:
+            with self._errors(f"download {rel} for its checksum"):
+                md5 = hashlib.md5(usedforsecurity=False)
+                try:
+                    response = self._request("GET", f"{self._file_api(rel)}/$value", stream=True)
+                except ClientRequestException as exc:
+                    if _status(exc) == 404:
+                        continue
+                    raise
+                with response:
+                    for block in response.iter_content(CHUNK_SIZE):
+                        if cancel is not None:
+                            cancel.raise_if_cancelled()
+                        md5.update(block)
+                digests[rel] = md5.hexdigest()
+        return digests
+
+    # --- writing ---
+    def upload_temp(
+        self,
+        source: Path,
+        rel_path: str,
+        *,
+        temp_rel_path: str,
+        mtime: float,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Upload:
+        md5 = hashlib.md5(usedforsecurity=False)
+        session: list[str] = []
+        try:
+            with self._errors(f"upload {rel_path}"):
+                parent = PurePosixPath(temp_rel_path).parent.as_posix()
+                self._ensure_folder(self._root if parent == "." else f"{self._root}/{parent}")
+                try:
+                    stream = source.open("rb")
+                except PermissionError as exc:
+                    raise SourceBusy(
+                        f"{source.name} is locked by another program.",
+                        "It is retried on the next run.",
+                    ) from exc
+                with stream:
+                    sent = self._send_file(stream, temp_rel_path, md5, session, progress, cancel)
+        except BaseException:
+            self._discard(temp_rel_path, session)
+            raise
+        log.debug("Uploaded %s to %s (%d bytes)", rel_path, self.external_name(temp_rel_path), sent)
+        return Upload(
+            rel_path=rel_path,
+            temp_rel_path=temp_rel_path,
+            size=sent,
+            md5=md5.hexdigest(),
+            mtime=mtime,
+        )
+
+    def verify(
+        self, uploads: Sequence[Upload], cancel: CancelToken | None = None
+    ) -> dict[str, str]:
+        """Compares the size SharePoint reports for each temporary file with the bytes sent."""
+        problems: dict[str, str] = {}
+        with self._errors("check the uploaded files"):
+            for upload in uploads:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                entry = self._stat(upload.temp_rel_path)
+                if entry is None:
+                    problems[upload.temp_rel_path] = "the uploaded file is missing on SharePoint"
+                elif entry.size != upload.size:
+                    problems[upload.temp_rel_path] = (
+                        f"SharePoint holds {entry.size} bytes but {upload.size} were sent"
+                    )
+        return problems
+
+    def commit(self, upload: Upload) -> None:
+        with self._errors(f"move {upload.rel_path} into place"):
+            self._move(upload.temp_rel_path, upload.rel_path, OVERWRITE)
+
+    def rename(self, rel_from: str, rel_to: str) -> None:
+        with self._errors(f"rename {rel_from} to {rel_to}"):
+            parent = PurePosixPath(rel_to).parent.as_posix()
+            self._ensure_folder(self._root if parent == "." else f"{self._root}/{parent}")
+            self._move(rel_from, rel_to, 0)
+
+    def remove(self, rel_path: str) -> None:
+        with self._errors(f"delete {rel_path}"):
+            self._delete(rel_path)
+
+    # --- REST helpers ---
+    def _file_api(self, rel_path: str) -> str:
+        return f"web/GetFileByServerRelativeUrl({_literal(self.external_name(rel_path))})"
+
+    def _stat(self, rel_path: str) -> RemoteEntry | None:
+        try:
+            props = self._request(
+                "GET", f"{self._file_api(rel_path)}?$select=Length,TimeLastModified"
+            ).json()["d"]
+        except ClientRequestException as exc:
+            if _status(exc) == 404:
+                return None
+            raise
+        return RemoteEntry(
+            rel_path, int(props["Length"]), _timestamp(props.get("TimeLastModified"))
+        )
+
+    def _delete(self, rel_path: str, *, retry: bool = True) -> None:
+        try:
+            self._request(
+                "POST",
+                self._file_api(rel_path),
+                headers={"X-HTTP-Method": "DELETE", "IF-MATCH": "*"},
+                retry=retry,
+            )
+        except ClientRequestException as exc:
+            if _status(exc) != 404:
+                raise
+
+    def _move(self, rel_from: str, rel_to: str, flags: int) -> None:
+        target = _literal(self.external_name(rel_to))
+        self._request("POST", f"{self._file_api(rel_from)}/MoveTo(newurl={target},flags={flags})")
+
+    def _ensure_folder(self, url: str) -> None:
+        """Creates `url` and its missing parents in the library (SharePoint's add is idempotent)."""
+        if url in self._known_folders or url == self._library_url:
+            return
+        current = self._library_url
+        for part in url[len(self._library_url) :].strip("/").split("/"):
+            current = f"{current}/{part}"
+            if current not in self._known_folders:
+                body = {"__metadata": {"type": "SP.Folder"}, "ServerRelativeUrl": current}
+                self._request("POST", "web/folders", data=body)
+                self._known_folders.add(current)
+
+    def _paged(self, api: str, cancel: CancelToken | None) -> Iterator[dict[str, Any]]:
+        url: str | None = api
+        while url:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            page = self._request("GET", url).json()["d"]
+            yield from page.get("results", [])
+            url = page.get("__next")
+
+    def _send_file(
+        self,
+        stream: Any,
+        temp_rel_path: str,
+        md5: Any,
+        session: list[str],
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> int:
+        """Small files in one request, large ones through an upload session; returns bytes sent."""
+        name = PurePosixPath(temp_rel_path).name
+        folder_url = self.external_name(temp_rel_path).rsplit("/", 1)[0]
+        add = (
+            f"web/GetFolderByServerRelativeUrl({_literal(folder_url)})"
+            f"/Files/add(url={_literal(name)},overwrite=true)"
+        )
+        binary = {"Content-Type": "application/octet-stream"}
+        chunk = stream.read(self._chunk_size)
+        md5.update(chunk)
+        following = stream.read(self._chunk_size) if len(chunk) == self._chunk_size else b""
+        cancel.raise_if_cancelled()
+        if not following:
+            self._request("POST", add, data=chunk, headers=binary, cancel=cancel)
+            progress(len(chunk))
+            return len(chunk)
+        self._request("POST", add, data=b"", headers=binary, cancel=cancel)
+        upload_id = str(uuid.uuid4())
+        session.append(upload_id)
+        file_api = self._file_api(temp_rel_path)
+        step = f"StartUpload(uploadId=guid'{upload_id}')"
+        offset = 0
+        while True:
+            answer = self._request(
+                "POST", f"{file_api}/{step}", data=chunk, headers=binary, cancel=cancel
+            )
+            offset += len(chunk)
+            progress(offset)
+            if step.startswith("FinishUpload"):
+                return offset
+            reported = answer.json()["d"]
+            reported = next(iter(reported.values())) if isinstance(reported, dict) else reported
+            if int(reported) != offset:
+                raise FileError(
+                    f"SharePoint stored {reported} bytes of {name} where {offset} were sent.",
+                    "The file is uploaded again on the next run.",
+                )
+            cancel.raise_if_cancelled()
+            # At most two chunks in memory: the one to send and the one after it (to know
+            # whether the one to send is the last).
+            chunk, following = following, stream.read(self._chunk_size)
+            md5.update(chunk)
+            verb = "ContinueUpload" if following else "FinishUpload"
+            step = f"{verb}(uploadId=guid'{upload_id}',fileOffset={offset})"
+
+    def _discard(self, temp_rel_path: str, session: list[str]) -> None:
+        """Best effort: end the upload session and delete the temporary file."""
+        try:
+            if session:
+                step = f"CancelUpload(uploadId=guid'{session[0]}')"
+                self._request("POST", f"{self._file_api(temp_rel_path)}/{step}", retry=False)
+        except Exception as exc:
+            log.debug("cancelling the upload session failed: %s", type(exc).__name__)
+        try:
+            self._delete(temp_rel_path, retry=False)
+        except Exception as exc:
+            log.debug("removing %s failed: %s", temp_rel_path, type(exc).__name__)
+
+    def _request(
+        self,
+        method: str,
+        api: str,
+        *,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        cancel: CancelToken | None = None,
+        retry: bool = True,
+    ) -> requests.Response:
+        """One REST call through the library's pipeline, waiting out throttling and renewing
+        a token SharePoint no longer accepts (once)."""
+        url = api if api.startswith(("http://", "https://")) else f"{self._site_url}/_api/{api}"
+        if isinstance(data, dict):
+            data = json.dumps(data).encode()
+        waits, renewed = 0, False
+        while True:
+            if self._ctx is None:
+                self._ctx = self._sign_in()
+            request = RequestOptions(url=url, method=HttpMethod(method), data=data, stream=stream)
+            request.headers = {"Accept": ACCEPT, **(headers or {})}
+            request.timeout = self._timeout
+            try:
+                return self._ctx.pending_request().execute_request_direct(request)
+            except ClientRequestException as exc:
+                status = _status(exc)
+                if retry and status in (429, 503) and waits < MAX_THROTTLE_WAITS:
+                    delay = _retry_after(exc.response, waits)
+                    waits += 1
+                    log.warning(
+                        "SharePoint is busy (HTTP %s); waiting %.1f s before retrying",
+                        status,
+                        delay,
+                    )
+                    if cancel is not None:
+                        if cancel.wait(delay):
+                            cancel.raise_if_cancelled()
+                    else:
+                        time.sleep(delay)
+                    continue
+                if retry and status == 401 and not renewed:
+                    # ACS tokens are cached by the library for ever; sign in again once.
+                    log.info("SharePoint refused the access token; signing in again")
+                    renewed = True
+                    self._ctx = self._sign_in()
+                    continue
+                raise
+
+    def _sign_in(self) -> ClientContext:
+        """A new context with a fresh token (acquired now, so sign-in errors surface here)."""
+        s = self._settings
+        ctx = ClientContext(self._site_url)
+        if s.client_id and s.cert_path:
+            try:
+                ctx.with_client_certificate(
+                    s.tenant, s.client_id, thumbprint=s.cert_thumbprint, cert_path=str(s.cert_path)
+                )
+            except OSError as exc:
+                raise AuthFailed(
+                    f"The SharePoint certificate {s.cert_path} cannot be read ({exc.strerror}).",
+                    "Check OELEO_SHAREPOINT_CERT_PATH: the PEM file with the private key.",
+                ) from exc
+        elif s.client_id and s.client_secret:
+            ctx.with_client_credentials(s.client_id, s.client_secret)
+        elif s.username and s.password and s.client_id and s.tenant:
+            ctx.with_username_and_password(s.tenant, s.client_id, s.username, s.password)
+        elif s.username and s.password:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # the legacy flow, as upstream used
+                ctx.authentication_context.acquire_token_for_user(s.username, s.password)
+        else:
+            raise AuthFailed(
+                "No SharePoint credentials are configured.",
+                f"Set {CREDENTIAL_VARS}, or OELEO_SHAREPOINT_USERNAME with OELEO_PASSWORD.",
+            )
+        ctx.with_transport(timeout=(min(10.0, self._timeout), self._timeout))
+        ctx.authentication_context.authenticate_request(RequestOptions(url=self._site_url))
+        return ctx
+
+    # --- error translation ---
+    def _site_missing(self) -> DestinationError:
+        return DestinationMissing(
+            f"The SharePoint site {self._site_url} does not exist.",
+            "Check OELEO_SHAREPOINT_URL (https://<tenant>.sharepoint.com) and "
+            "OELEO_SHAREPOINT_SITENAME (the part after /sites/).",
+        )
+
+    def _library_missing(self) -> DestinationError:
+        return DestinationMissing(
+            f"The document library {self._library_url} does not exist.",
+            "Check OELEO_SHAREPOINT_DOC_LIBRARY: it is the library's name in its web address, "
+            "e.g. 'Shared Documents' for the library called Documents.",
+        )
+
+    def _folder_missing(self) -> DestinationError:
+        return DestinationMissing(
+            f"The SharePoint folder {self._root} does not exist (any more).",
+            "Check OELEO_BASE_DIR_TO and OELEO_SHAREPOINT_DOC_LIBRARY; Test connection creates it.",
+        )
+
+    @contextmanager
+    def _errors(self, action: str, *, missing: MissingError | None = None) -> Iterator[None]:
+        """The one place where library and network exceptions become engine errors."""
+        try:
+            yield
+        except OeleoError:
+            raise
+        except ClientRequestException as exc:
+            raise self._http_error(exc, action, missing or self._folder_missing) from exc
+        except requests.exceptions.SSLError as exc:
+            raise Unreachable(
+                f"The TLS certificate of {self._settings.url} is not trusted.",
+                "Check OELEO_SHAREPOINT_URL; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE "
+                "to the company's CA certificates.",
+            ) from exc
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            raise self._network_error(exc, action) from exc
+        except (requests.exceptions.JSONDecodeError, KeyError) as exc:
+            raise Unreachable(
+                f"SharePoint sent an unexpected answer while trying to {action}.",
+                "Check OELEO_SHAREPOINT_URL: it must be the tenant address, https://<tenant>.sharepoint.com.",
+            ) from exc
+        except (ValueError, AssertionError) as exc:  # raised by the library's sign-in flows
+            raise self._sign_in_error(exc) from exc
+        except OSError as exc:  # what is left is local: the source file
+            raise FileError(
+                f"Could not {action} ({exc.strerror or type(exc).__name__}).",
+                "It is tried again on the next run.",
+            ) from exc
+
+    def _network_error(self, exc: Exception, action: str) -> DestinationError:
+        reason = type(exc).__name__
+        if self._connected:
+            return ConnectionLost(
+                f"The connection to SharePoint dropped while trying to {action} ({reason}).",
+                "The file is tried again after reconnecting.",
+            )
+        return Unreachable(
+            f"Cannot reach SharePoint at {self._settings.url} ({reason}).",
+            "Check OELEO_SHAREPOINT_URL, the network connection and any proxy settings.",
+        )
+
+    def _sign_in_error(self, exc: Exception) -> DestinationError:
+        cause = exc.__cause__
+        if isinstance(cause, requests.ConnectionError | requests.Timeout):
+            return self._network_error(cause, "sign in")
+        if isinstance(exc, AssertionError):  # the ACS realm lookup found no SharePoint there
+            return Unreachable(
+                f"{self._settings.url} did not offer a SharePoint sign-in.",
+                "Check OELEO_SHAREPOINT_URL: it is the tenant address, https://<tenant>.sharepoint.com.",
+            )
+        detail = str(exc)
+        try:
+            parsed = json.loads(detail)
+            detail = f"{parsed.get('error', '')}: {parsed.get('error_description', '')}"
+        except (ValueError, AttributeError):
+            pass
+        return AuthFailed(
+            f"SharePoint sign-in failed ({_short(detail)}).",
+            f"Check {CREDENTIAL_VARS}, OELEO_SHAREPOINT_TENANT, and the app's access to this site.",
+        )
+
+    def _http_error(
+        self, exc: ClientRequestException, action: str, missing: MissingError
+    ) -> OeleoError:
+        status = _status(exc)
+        code = str(exc.code or "")
+        message = _short(exc.message or "") or f"HTTP {status}"
+        if status == 507 or "QuotaExceeded" in code or "-2147024784" in code:
+            return DestinationFull(
+                f"The SharePoint site is out of storage ({message}).",
+                "Ask the SharePoint administrator to raise the site's storage quota or free space.",
+            )
+        if status == 401:
+            return AuthFailed(
+                f"SharePoint did not accept the sign-in for {self._site_url}.",
+                f"Check {CREDENTIAL_VARS}, and that the app or user has access to this site.",
+            )
+        if status == 403:
+            return DestinationPermissionDenied(
+                f"SharePoint refused to {action}: access denied.",
+                f"Give the app or user Contribute (write) permission on {self._library_url}.",
+            )
+        if status == 404:
+            return missing()
+        if status in (429, 503):
+            return Unreachable(
+                f"SharePoint kept asking to slow down while trying to {action} (HTTP {status}).",
+                "The settings are fine; the next run continues where this one stopped.",
+            )
+        if status is not None and status in (502, 504):
+            return ConnectionLost(
+                f"SharePoint did not answer in time while trying to {action} (HTTP {status}).",
+                "The file is tried again after reconnecting.",
+            )
+        return FileError(
+            f"SharePoint refused to {action} ({message}).", "It is tried again on the next run."
+        )
