@@ -25,23 +25,36 @@ def test_extensions_case_insensitive_no_duplicates_no_directories(src: Path) -> 
 
 
 def test_name_filters_are_anded(src: Path) -> None:
-    for rel in ["cell_01_raw.res", "cell_02_raw.res", "cell_03_tmp.res", "other_01.res", "skip.res"]:
+    for rel in [
+        "cell_01_raw.res",
+        "cell_02_raw.res",
+        "cell_03_tmp.res",
+        "other_01.res",
+        "skip.res",
+    ]:
         write_file(src, rel, "x")
     flt = FileFilter(
-        extensions=(".res",), starts_with=("cell", "skip"), contains=("_0",),
-        not_contains=("tmp",), excluded_names=("cell_02_raw.res",),
-    )  # fmt: skip
+        extensions=(".res",),
+        starts_with=("cell", "skip"),
+        contains=("_0",),
+        not_contains=("tmp",),
+        excluded_names=("cell_02_raw.res",),
+    )
     assert names(src, flt) == ["cell_01_raw.res"]
 
 
 def test_dates_not_before_and_not_after(src: Path) -> None:
-    for rel, day in [("old.res", datetime(2022, 12, 31)), ("mid.res", datetime(2023, 6, 1)),
-                     ("new.res", datetime(2024, 2, 1))]:  # fmt: skip
+    for rel, day in [
+        ("old.res", datetime(2022, 12, 31)),
+        ("mid.res", datetime(2023, 6, 1)),
+        ("new.res", datetime(2024, 2, 1)),
+    ]:
         write_file(src, rel, "x", mtime=day.timestamp())
     flt = FileFilter(
-        extensions=(".res",), not_before=datetime(2023, 1, 1).timestamp(),
+        extensions=(".res",),
+        not_before=datetime(2023, 1, 1).timestamp(),
         not_after=datetime(2023, 12, 31, 23, 59).timestamp(),
-    )  # fmt: skip
+    )
     assert names(src, flt) == ["mid.res"]
 
 

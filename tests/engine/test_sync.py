@@ -21,7 +21,9 @@ from tests.engine.conftest import write_file
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def test_first_run_copies_verified_with_mtime_and_records_md5(make_engine, src, dst) -> None:
@@ -126,8 +128,14 @@ class GateConnector(LocalConnector):
             progress(done)
             self.on_chunk(source, self._path(temp_rel_path), done)
 
-        return super().upload_temp(source, rel_path, temp_rel_path=temp_rel_path, mtime=mtime,
-                                   progress=progress_and_gate, cancel=cancel)  # fmt: skip
+        return super().upload_temp(
+            source,
+            rel_path,
+            temp_rel_path=temp_rel_path,
+            mtime=mtime,
+            progress=progress_and_gate,
+            cancel=cancel,
+        )
 
 
 def test_a_file_changed_during_copy_is_discarded_and_retried_later(make_engine, src, dst) -> None:
@@ -210,7 +218,9 @@ def test_leftover_temp_files_from_a_crash_are_swept(make_engine, src, dst) -> No
     assert files_in(dst) == {"a.res": b"x"} and engine.store.journal_entries() == []
 
 
-def test_a_destination_that_is_gone_stops_the_run_with_one_error(make_engine, src, tmp_path) -> None:
+def test_a_destination_that_is_gone_stops_the_run_with_one_error(
+    make_engine, src, tmp_path
+) -> None:
     write_file(src, "a.res", "x")
     engine = make_engine(OELEO_BASE_DIR_TO=str(tmp_path / "not mounted"))
     summary = engine.sync()
@@ -228,15 +238,20 @@ def test_a_missing_source_folder_is_a_config_error_in_the_summary(make_engine, t
 def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     mount = tmp_path / "tiny"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-                          capture_output=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_a_full_destination_stops_cleanly_and_keeps_earlier_files(make_engine, src, tiny_disk) -> None:
+def test_a_full_destination_stops_cleanly_and_keeps_earlier_files(
+    make_engine, src, tiny_disk
+) -> None:
     write_file(src, "a_small.res", "fits")
     write_file(src, "b_big.res", os.urandom(2 * 1024 * 1024))
     engine = make_engine(OELEO_BASE_DIR_TO=str(tiny_disk))
@@ -260,20 +275,30 @@ class DroppingConnector(LocalConnector):
             self.dropped.set()
             self.remove(temp_rel_path)
             raise ConnectionLost("The connection to the share dropped.", "")
-        return super().upload_temp(source, rel_path, temp_rel_path=temp_rel_path, mtime=mtime,
-                                   progress=progress, cancel=cancel)  # fmt: skip
+        return super().upload_temp(
+            source,
+            rel_path,
+            temp_rel_path=temp_rel_path,
+            mtime=mtime,
+            progress=progress,
+            cancel=cancel,
+        )
 
     def reconnect(self) -> None:
         self.reconnects += 1
         super().reconnect()
 
 
-def test_a_dropped_connection_is_reconnected_and_the_file_retried(make_engine, src, dst, monkeypatch) -> None:
+def test_a_dropped_connection_is_reconnected_and_the_file_retried(
+    make_engine, src, dst, monkeypatch
+) -> None:
     for name in ("a.res", "b.res", "c.res"):
         write_file(src, name, name)
     connector = DroppingConnector(dst)
     engine = make_engine(connector=connector)
-    monkeypatch.setattr(CancelToken, "wait", lambda self, timeout: False)  # no backoff wait in tests
+    monkeypatch.setattr(
+        CancelToken, "wait", lambda self, timeout: False
+    )  # no backoff wait in tests
     summary = engine.sync()
     assert summary.ok and len(summary.copied) == 3 and connector.reconnects == 1
     assert files_in(dst) == {"a.res": b"a.res", "b.res": b"b.res", "c.res": b"c.res"}
