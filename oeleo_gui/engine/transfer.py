@@ -1,4 +1,4 @@
-"""Copying a batch safely: upload to a temp name → verify → move foreign file aside → rename → record.
+"""Copying a batch safely: temp upload → verify → move foreign file aside → rename → record.
 
 The database is written only after a copy is verified and renamed into place. Temporary names
 are journalled before the upload starts, so a crash or power cut leaves names the next run sweeps.
@@ -31,7 +31,7 @@ from oeleo_gui.engine.planner import Decision
 from oeleo_gui.engine.scanner import source_path
 
 log = logging.getLogger(__name__)
-BATCH_FILES = 64
+BATCH_FILES = 500
 BATCH_BYTES = 256 * 1024 * 1024
 PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
 MAX_BACKOFF = 30.0

@@ -218,9 +218,26 @@ class FileListStore:
         return self._row(rec) if rec else None
 
     def all_rows(self) -> dict[str, FileRow]:
-        """Every row keyed by relative path (the planner's view; one query)."""
-        F = self.models.file
-        return {rec.local_name: self._row(rec) for rec in F.select().iterator()}
+        """Every row keyed by relative path (the planner's view): one query, no model objects."""
+        cursor = self.db.execute_sql(
+            "SELECT id, local_name, code, checksum, external_name, size, mtime_ns, last_error"
+            " FROM filelist"
+        )
+        return {
+            r[1]: FileRow(
+                id=r[0],
+                rel_path=r[1],
+                code=_code(r[2]),
+                checksum=r[3],
+                external_name=r[4],
+                processed_date=None,
+                size=r[5],
+                mtime_ns=r[6],
+                last_copied=None,
+                last_error=r[7],
+            )
+            for r in cursor
+        }
 
     def rows(self, code: FileCode | None = None) -> Iterator[FileRow]:
         F = self.models.file
@@ -272,29 +289,22 @@ class FileListStore:
     def record_copies(self, copies: Sequence[tuple[str, str, str, int, int]]) -> None:
         """Record verified copies: (rel_path, external_name, md5, size, mtime_ns), code 1.
 
-        A row a technician locked (code 2) while the copy ran keeps its lock."""
+        A row a technician locked (code 2) while the copy ran keeps its lock. One upsert
+        statement for the whole batch, as this runs for every copied file."""
         if not copies:
             return
-        F = self.models.file
-        now = datetime.now()
+        now = datetime.now().isoformat(" ")
         with self.db.atomic():
-            for rel_path, external_name, md5, size, mtime_ns in copies:
-                values = {
-                    "external_name": external_name,
-                    "checksum": md5,
-                    "size": size,
-                    "mtime_ns": mtime_ns,
-                    "last_copied": now,
-                    "last_error": None,
-                    "processed_date": now,
-                }
-                updated = (
-                    F.update(**values, code=pw.Case(None, [(F.code == 2, 2)], 1))
-                    .where(F.local_name == rel_path)
-                    .execute()
-                )
-                if not updated:
-                    F.create(local_name=rel_path, code=1, **values)
+            self.db.cursor().executemany(
+                "INSERT INTO filelist (processed_date, local_name, external_name, checksum, code,"
+                " size, mtime_ns, last_copied, last_error) VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL)"
+                " ON CONFLICT(local_name) DO UPDATE SET processed_date = excluded.processed_date,"
+                " external_name = excluded.external_name, checksum = excluded.checksum,"
+                " size = excluded.size, mtime_ns = excluded.mtime_ns,"
+                " last_copied = excluded.last_copied, last_error = NULL,"
+                " code = CASE WHEN filelist.code = 2 THEN 2 ELSE 1 END",
+                [(now, rel, ext, md5, size, mtime, now) for rel, ext, md5, size, mtime in copies],
+            )
 
     def record_unchanged(self, rel_path: str, size: int, mtime_ns: int) -> None:
         """The content matched the recorded checksum: remember the new stat to skip the hash."""
@@ -359,18 +369,20 @@ class FileListStore:
     # --- transfer journal -----------------------------------------------------------------------
     def journal_add(self, entries: Sequence[tuple[str, str]]) -> None:
         """Remember temporary names (temp_name, destination) before the uploads start."""
-        J = self.models.journal
+        now = datetime.now().isoformat(" ")
         with self.db.atomic():
-            for temp_name, destination in entries:
-                J.insert(
-                    temp_name=temp_name, destination=destination
-                ).on_conflict_ignore().execute()
+            self.db.cursor().executemany(
+                "INSERT OR IGNORE INTO transfer_journal (temp_name, destination, started_at)"
+                " VALUES (?, ?, ?)",
+                [(temp, dest, now) for temp, dest in entries],
+            )
 
     def journal_remove(self, temp_names: Sequence[str]) -> None:
-        J = self.models.journal
         if temp_names:
             with self.db.atomic():
-                J.delete().where(J.temp_name.in_(list(temp_names))).execute()
+                self.db.cursor().executemany(
+                    "DELETE FROM transfer_journal WHERE temp_name = ?", [(t,) for t in temp_names]
+                )
 
     def journal_entries(self) -> list[tuple[str, str]]:
         J = self.models.journal

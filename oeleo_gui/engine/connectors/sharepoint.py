@@ -22,7 +22,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -159,8 +159,9 @@ class SharePointConnector:
                 "GET",
                 f"web/GetList({_literal(self._library_url)})?$select=Title,EffectiveBasePermissions",
             ).json()["d"]
-        low = int(str(info.get("EffectiveBasePermissions", {}).get("Low", "0")) or 0)
-        if not low & ADD_LIST_ITEMS:
+        permissions = info.get("EffectiveBasePermissions") or {}
+        low = int(str(permissions.get("Low", "0")) or 0)
+        if permissions and not low & ADD_LIST_ITEMS:
             raise DestinationPermissionDenied(
                 f"The SharePoint library {self._library_url} can be read but not written.",
                 "Give the app or user at least Contribute (write) permission on this library.",
@@ -213,7 +214,9 @@ class SharePointConnector:
             with self._errors(f"download {rel} for its checksum"):
                 md5 = hashlib.md5(usedforsecurity=False)
                 try:
-                    response = self._request("GET", f"{self._file_api(rel)}/$value", stream=True)
+                    response = self._request(
+                        "GET", f"{self._file_api(rel)}/$value", stream=True, cancel=cancel
+                    )
                 except ClientRequestException as exc:
                     if _status(exc) == 404:
                         continue
@@ -273,7 +276,7 @@ class SharePointConnector:
             for upload in uploads:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                entry = self._stat(upload.temp_rel_path)
+                entry = self._stat(upload.temp_rel_path, cancel)
                 if entry is None:
                     problems[upload.temp_rel_path] = "the uploaded file is missing on SharePoint"
                 elif entry.size != upload.size:
@@ -300,10 +303,10 @@ class SharePointConnector:
     def _file_api(self, rel_path: str) -> str:
         return f"web/GetFileByServerRelativeUrl({_literal(self.external_name(rel_path))})"
 
-    def _stat(self, rel_path: str) -> RemoteEntry | None:
+    def _stat(self, rel_path: str, cancel: CancelToken | None = None) -> RemoteEntry | None:
         try:
             props = self._request(
-                "GET", f"{self._file_api(rel_path)}?$select=Length,TimeLastModified"
+                "GET", f"{self._file_api(rel_path)}?$select=Length,TimeLastModified", cancel=cancel
             ).json()["d"]
         except ClientRequestException as exc:
             if _status(exc) == 404:
@@ -346,7 +349,7 @@ class SharePointConnector:
         while url:
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            page = self._request("GET", url).json()["d"]
+            page = self._request("GET", url, cancel=cancel).json()["d"]
             yield from page.get("results", [])
             url = page.get("__next")
 
@@ -447,7 +450,7 @@ class SharePointConnector:
                 if retry and status in (429, 503) and waits < MAX_THROTTLE_WAITS:
                     delay = _retry_after(exc.response, waits)
                     waits += 1
-                    log.warning(
+                    log.info(
                         "SharePoint is busy (HTTP %s); waiting %.1f s before retrying",
                         status,
                         delay,
@@ -573,12 +576,12 @@ class SharePointConnector:
                 f"{self._settings.url} did not offer a SharePoint sign-in.",
                 "Check OELEO_SHAREPOINT_URL: it is the tenant address, https://<tenant>.sharepoint.com.",
             )
-        detail = str(exc)
-        try:
-            parsed = json.loads(detail)
-            detail = f"{parsed.get('error', '')}: {parsed.get('error_description', '')}"
-        except (ValueError, AttributeError):
-            pass
+        detail: Any = exc.args[0] if exc.args else exc
+        if isinstance(detail, str):
+            with suppress(ValueError):
+                detail = json.loads(detail)
+        if isinstance(detail, dict):  # an OAuth error answer (ACS, or MSAL's result dict)
+            detail = f"{detail.get('error', '')}: {detail.get('error_description', '')}"
         return AuthFailed(
             f"SharePoint sign-in failed ({_short(detail)}).",
             f"Check {CREDENTIAL_VARS}, OELEO_SHAREPOINT_TENANT, and the app's access to this site.",
