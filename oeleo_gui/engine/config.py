@@ -9,6 +9,7 @@ and may come from the OS keyring instead of `.env` (see `secret_store`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -505,18 +506,39 @@ def _reconnect_attempts(r: _Reader) -> int:
         return 3
 
 
-def _guess_kind(r: _Reader) -> DestinationKind:
-    value = r.raw("OELEO_DESTINATION_TYPE")
-    if value is not None:
-        try:
-            return DestinationKind(value.lower())
-        except ValueError:
-            r.problem("OELEO_DESTINATION_TYPE", "one of: local, ssh, sharepoint")
-    if r.raw("OELEO_SHAREPOINT_URL"):
+def destination_kind(values: Mapping[str, str]) -> DestinationKind:
+    """OELEO_DESTINATION_TYPE, else guessed: SharePoint URL → sharepoint, host → ssh, else local."""
+    chosen = (values.get("OELEO_DESTINATION_TYPE") or "").strip().lower()
+    if chosen in {k.value for k in DestinationKind}:
+        return DestinationKind(chosen)
+    if (values.get("OELEO_SHAREPOINT_URL") or "").strip():
         return DestinationKind.SHAREPOINT
-    if r.raw("OELEO_EXTERNAL_HOST"):
+    if (values.get("OELEO_EXTERNAL_HOST") or "").strip():
         return DestinationKind.SSH
     return DestinationKind.LOCAL
+
+
+def secret_account(variable: str, values: Mapping[str, str]) -> str:
+    """The keyring account a secret is stored under: SSH `user@host:port`; SharePoint the client
+    id, else the user name, else the URL. Shared by the loader and the settings dialog."""
+
+    def get(key: str) -> str:
+        return (values.get(key) or "").strip()
+
+    if destination_kind(values) is DestinationKind.SHAREPOINT:
+        username = get("OELEO_SHAREPOINT_USERNAME") or get("OELEO_USERNAME")
+        return get("OELEO_SHAREPOINT_CLIENT_ID") or username or get("OELEO_SHAREPOINT_URL")
+    host, port = get("OELEO_EXTERNAL_HOST"), 22
+    with contextlib.suppress(ValueError):  # a bad host is reported by its own check
+        host, port = parse_host(host)
+    return f"{get('OELEO_USERNAME')}@{host}:{port}"
+
+
+def _guess_kind(r: _Reader) -> DestinationKind:
+    value = r.raw("OELEO_DESTINATION_TYPE")
+    if value is not None and value.lower() not in {k.value for k in DestinationKind}:
+        r.problem("OELEO_DESTINATION_TYPE", "one of: local, ssh, sharepoint")
+    return destination_kind(r.values)
 
 
 def parse_host(value: str) -> tuple[str, int]:
@@ -557,7 +579,7 @@ def _ssh(r: _Reader) -> SshSettings:
             )
             r.problem("OELEO_EXTERNAL_HOST", detail)
     username = r.required("OELEO_USERNAME", "the user name on the SSH server")
-    account = f"{username}@{host}:{port}"
+    account = secret_account("OELEO_PASSWORD", r.values)
     key_file = r.path("OELEO_KEY_FILENAME")
     password = _secret(r, "OELEO_PASSWORD", account)
     if key_file is None and not password:
@@ -584,7 +606,7 @@ def _sharepoint(r: _Reader) -> SharePointSettings:
     library = r.required("OELEO_SHAREPOINT_DOC_LIBRARY", "the document library's name")
     username = r.text("OELEO_SHAREPOINT_USERNAME") or r.text("OELEO_USERNAME")
     client_id = r.text("OELEO_SHAREPOINT_CLIENT_ID")
-    account = client_id or username or url
+    account = secret_account("OELEO_SHAREPOINT_CLIENT_SECRET", r.values)
     settings = SharePointSettings(
         url=url,
         site_name=site,

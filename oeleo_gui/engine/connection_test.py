@@ -1,4 +1,4 @@
-""""Test connection" for the settings dialog and the CLI: can we reach and write the destination?
+""" "Test connection" for the settings dialog and the CLI: can we reach and write the destination?
 
 `test_connection` connects with the same connector a run uses, checks that the destination
 folder exists and is writable, and answers in plain words (`ConnectionResult`). It never

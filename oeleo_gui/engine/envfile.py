@@ -67,9 +67,7 @@ def read_env_lines(path: Path) -> list[EnvLine]:
 
 
 def _split(text: str) -> list[EnvLine]:
-    lines = [
-        EnvLine(b.original.string, b.key, b.value) for b in parse_stream(io.StringIO(text))
-    ]
+    lines = [EnvLine(b.original.string, b.key, b.value) for b in parse_stream(io.StringIO(text))]
     if "".join(line.text for line in lines) != text:  # never expected; refuse to lose text
         raise ValueError("the .env file could not be split into lines without loss")
     return lines

@@ -20,6 +20,7 @@ from oeleo_gui.engine.config import (
     VARIABLES_BY_NAME,
     DestinationKind,
     VarKind,
+    destination_kind,
     normalise_extensions,
     parse_bool,
     parse_host,
@@ -50,18 +51,6 @@ def resolve_path(value: str, base_dir: Path) -> Path:
     """A path as the engine reads it: `~` and `%VAR%`/`$VAR` expanded, relative to the .env."""
     p = Path(os.path.expandvars(value.strip())).expanduser()
     return p if p.is_absolute() else base_dir / p
-
-
-def destination_kind(values: Mapping[str, str]) -> DestinationKind:
-    """The destination type the engine will use for these values (as `config` guesses it)."""
-    chosen = (values.get("OELEO_DESTINATION_TYPE") or "").strip().lower()
-    if chosen in {k.value for k in DestinationKind}:
-        return DestinationKind(chosen)
-    if (values.get("OELEO_SHAREPOINT_URL") or "").strip():
-        return DestinationKind.SHAREPOINT
-    if (values.get("OELEO_EXTERNAL_HOST") or "").strip():
-        return DestinationKind.SSH
-    return DestinationKind.LOCAL
 
 
 def relevant_names(kind: DestinationKind) -> list[str]:
@@ -272,21 +261,3 @@ def check_values(values: Mapping[str, str], *, env_file: Path) -> dict[str, str]
 def _sentence(expected: str) -> str:
     text = expected[:1].upper() + expected[1:]
     return text if text.endswith(".") else text + "."
-
-
-def secret_account(name: str, values: Mapping[str, str]) -> str:
-    """The keyring account a secret of these settings is stored under (as `config` reads it).
-
-    SSH: `user@host:port`; SharePoint: the client id, else the user name, else the URL.
-    """
-    kind = destination_kind(values)
-    get = lambda key: (values.get(key) or "").strip()  # noqa: E731
-    if kind is DestinationKind.SHAREPOINT:
-        username = get("OELEO_SHAREPOINT_USERNAME") or get("OELEO_USERNAME")
-        return get("OELEO_SHAREPOINT_CLIENT_ID") or username or get("OELEO_SHAREPOINT_URL")
-    host, port = get("OELEO_EXTERNAL_HOST"), 22
-    try:
-        host, port = parse_host(host)
-    except ValueError:
-        pass
-    return f"{get('OELEO_USERNAME')}@{host}:{port}"

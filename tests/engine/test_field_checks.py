@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.config import DestinationKind
+from oeleo_gui.engine.config import DestinationKind, destination_kind, secret_account
 from oeleo_gui.engine.field_checks import (
     check_field,
     check_values,
-    destination_kind,
     private_key_problem,
-    secret_account,
 )
 
 

@@ -1,0 +1,537 @@
+"""The settings dialog: every OELEO_*/OA_* variable of `.env`, checked as it is typed.
+
+Fields are built from `config.VARIABLES` (group → tab, kind → widget); the reasons beside them
+come from `engine.field_checks` and the file is written by `engine.envfile.save_env`, so no rule
+lives here. Passwords and client secrets go to the OS keyring (`engine.secret_store`); one
+already in `.env` keeps working there until the technician ticks "Move to the keyring". "Test
+connection" runs `engine.connection_test` in a worker thread; an unknown SSH host key is shown
+with its fingerprint and stored only when the technician says so (`ask_trust_host_key`), a
+changed one only as a warning. Imports engine modules only; never bookkeeping or connectors.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import shiboken6
+from dotenv import dotenv_values
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from oeleo_gui.engine import secret_store
+from oeleo_gui.engine.config import (
+    OWNED_PREFIXES,
+    VARIABLES,
+    DestinationKind,
+    Variable,
+    VarKind,
+    destination_kind,
+    parse_bool,
+    secret_account,
+    settings_from_values,
+)
+from oeleo_gui.engine.connection_test import (
+    ConnectionResult,
+    HostKeyInfo,
+    test_connection,
+    trust_host,
+)
+from oeleo_gui.engine.envfile import save_env
+from oeleo_gui.engine.errors import ConfigError, OeleoError
+from oeleo_gui.engine.field_checks import check_values
+
+log = logging.getLogger(__name__)
+
+VALIDATION_DELAY_MS = 150
+DESTINATION_CHOICES = (
+    (DestinationKind.LOCAL, "Folder (this PC or a network share)"),
+    (DestinationKind.SSH, "SSH server"),
+    (DestinationKind.SHAREPOINT, "SharePoint"),
+)
+TABS = (
+    ("Source", ("Source",)),
+    ("Destination", ("Destination",)),
+    ("Schedule", ("Schedule",)),
+    ("Advanced", ("Advanced",)),
+)
+LABELS = {
+    "OELEO_BASE_DIR_FROM": "Data folder",
+    "OELEO_FILTER_EXTENSION": "Extensions",
+    "OA_STARTS_WITH": "Names starting with",
+    "OELEO_NAME_CONTAINS": "Names containing",
+    "OELEO_NAME_NOT_CONTAINS": "Skip names containing",
+    "OELEO_EXCLUDE_NAMES": "Never copy these names",
+    "OA_INCLUDE_SUBDIRS": "Include subfolders",
+    "OA_FROM_YEAR": "Not before: year",
+    "OA_FROM_MONTH": "Not before: month",
+    "OA_FROM_DAY": "Not before: day",
+    "OELEO_NOT_AFTER": "Not after (date)",
+    "OELEO_BASE_DIR_TO": "Destination folder",
+    "OA_EXTERNAL_SUBDIRS": "Recreate subfolders",
+    "OELEO_EXTERNAL_HOST": "Server (host[:port])",
+    "OELEO_USERNAME": "User name",
+    "OELEO_KEY_FILENAME": "Private key file",
+    "OELEO_KEY_PASSPHRASE": "Key passphrase",
+    "OELEO_PASSWORD": "Password",
+    "OELEO_KNOWN_HOSTS": "Known-hosts file",
+    "OELEO_RECONNECT": "Reconnect attempts",
+    "OELEO_SHAREPOINT_URL": "Tenant URL",
+    "OELEO_SHAREPOINT_SITENAME": "Site name",
+    "OELEO_SHAREPOINT_DOC_LIBRARY": "Document library",
+    "OELEO_SHAREPOINT_USERNAME": "User name",
+    "OELEO_SHAREPOINT_CLIENT_ID": "Client id",
+    "OELEO_SHAREPOINT_CLIENT_SECRET": "Client secret",
+    "OELEO_SHAREPOINT_CERT_PATH": "Certificate (PEM)",
+    "OELEO_SHAREPOINT_CERT_THUMBPRINT": "Certificate thumbprint",
+    "OELEO_SHAREPOINT_TENANT": "Tenant",
+    "OA_HOURS_SLEEP": "Hours between runs",
+    "OA_MAX_RUN_INTERVALS": "Maximum runs",
+    "OA_SINGLE_RUN": "Run once and stop",
+    "OA_ADD_CHECK": "Check destination first",
+    "OELEO_WATCH_FOLDER": "Watch the data folder",
+    "OELEO_DB_NAME": "Database file",
+    "OELEO_LOG_DIR": "Log folder",
+    "OELEO_SETTLE_SECONDS": "Settle time (seconds)",
+}
+# Files that may not exist yet: chosen with a "save as" dialog.
+_NEW_FILE_OK = frozenset({"OELEO_DB_NAME", "OELEO_KNOWN_HOSTS"})
+
+
+class _Field(QWidget):
+    """One variable: its editor, an optional Browse button, and the reason shown beside it."""
+
+    edited = Signal()
+
+    def __init__(self, variable: Variable, original: str | None, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.variable = variable
+        self.original = original  # the raw value in .env (None: not in the file)
+        self.in_env = original is not None
+        self.browse: QPushButton | None = None
+        self.move_to_keyring: QCheckBox | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        layout.addLayout(row)
+        kind = variable.kind
+        if kind is VarKind.BOOL:
+            self.editor: QWidget = QCheckBox(self)
+            self.editor.setChecked(self._bool(original))
+            self.editor.toggled.connect(self.edited)
+        else:
+            self.editor = QLineEdit(original or "", self)
+            self.editor.setPlaceholderText(variable.default)
+            self.editor.textChanged.connect(self.edited)
+            if kind is VarKind.SECRET:
+                self.editor.setEchoMode(QLineEdit.EchoMode.Password)
+                self.editor.setPlaceholderText("stored in the system keyring")
+        self.editor.setObjectName(variable.name)
+        self.editor.setToolTip(f"{variable.description}\n({variable.name})")
+        row.addWidget(self.editor, 1)
+        if kind in (VarKind.FOLDER, VarKind.FILE) or variable.name == "OELEO_BASE_DIR_TO":
+            self.browse = QPushButton("Browse…", self)
+            self.browse.clicked.connect(self._on_browse_clicked)
+            row.addWidget(self.browse)
+        if kind is VarKind.SECRET and self.in_env:
+            self.move_to_keyring = QCheckBox("Move to the keyring", self)
+            self.move_to_keyring.setToolTip(
+                "Store this secret in the system keyring and remove it from the .env file."
+            )
+            row.addWidget(self.move_to_keyring)
+        self.reason = QLabel(self)
+        self.reason.setObjectName(f"{variable.name}_reason")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("color: #b00020;")
+        self.reason.hide()
+        layout.addWidget(self.reason)
+
+    def _bool(self, raw: str | None) -> bool:
+        try:
+            return parse_bool(raw or self.variable.default or "false")
+        except ValueError:
+            return False
+
+    def text(self) -> str:
+        """The value as it would be written: an untouched checkbox keeps the file's word."""
+        if isinstance(self.editor, QCheckBox):
+            if self.editor.isChecked() == self._bool(self.original):
+                return self.original or ""
+            return "true" if self.editor.isChecked() else "false"
+        return self.editor.text() if isinstance(self.editor, QLineEdit) else ""
+
+    def set_text(self, value: str) -> None:
+        if isinstance(self.editor, QLineEdit):
+            self.editor.setText(value)
+
+    def set_reason(self, reason: str | None) -> None:
+        self.reason.setText(reason or "")
+        self.reason.setVisible(bool(reason))
+
+    @Slot()
+    def _on_browse_clicked(self) -> None:
+        current = self.text().strip()
+        name = self.variable.name
+        title = LABELS.get(name, name)
+        if self.variable.kind is VarKind.FILE and name in _NEW_FILE_OK:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, title, current, options=QFileDialog.Option.DontConfirmOverwrite
+            )
+        elif self.variable.kind is VarKind.FILE:
+            start = current or str(Path.home() / ".ssh")
+            chosen, _ = QFileDialog.getOpenFileName(self, title, start)
+        else:
+            chosen = QFileDialog.getExistingDirectory(self, title, current)
+        if chosen:
+            self.set_text(str(Path(chosen)))
+
+
+class _ConnectionWorker(QObject):
+    """Runs one blocking connection test (trusting a host key first if asked) off the GUI thread."""
+
+    tested = Signal(object)  # ConnectionResult
+
+    def __init__(self, settings: object, trust: HostKeyInfo | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.trust = trust
+
+    @Slot()
+    def run(self) -> None:
+        if self.trust is not None:
+            try:
+                path = trust_host(self.trust)
+            except OeleoError as exc:
+                message = f"{exc.title} {exc.hint}".strip()
+                self.tested.emit(ConnectionResult(ok=False, message=message))
+                return
+            log.info("Trusted %s for %s in %s", self.trust.fingerprint, self.trust.host, path)
+        self.tested.emit(test_connection(self.settings))  # type: ignore[arg-type]
+
+
+class SettingsDialog(QDialog):
+    """Edits the `.env` at `env_file`; emits `settings_saved(Path)` after a successful save."""
+
+    settings_saved = Signal(object)  # Path of the .env written
+    connection_tested = Signal(object)  # ConnectionResult, after it is shown
+
+    def __init__(self, env_file: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.env_file = Path(env_file)
+        self.setWindowTitle("oeleo-gui settings")
+        self.setMinimumWidth(680)
+        raw = dotenv_values(self.env_file) if self.env_file.is_file() else {}
+        self._file_values: dict[str, str | None] = {
+            k: v for k, v in raw.items() if k.startswith(OWNED_PREFIXES)
+        }
+        self.fields: dict[str, _Field] = {}
+        self._keyring_loaded: dict[str, tuple[str, str]] = {}  # name -> (account, value)
+        self._validation_timer = QTimer(self)
+        self._validation_timer.setSingleShot(True)
+        self._validation_timer.setInterval(VALIDATION_DELAY_MS)
+        self._validation_timer.timeout.connect(self.validate)
+        self._build()
+        self._load_keyring_secrets()
+        self._thread: QThread | None = None
+        self._pending_settings: object = None
+        self._on_kind_changed()
+        self.validate()
+
+    # --- building --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        where = QLabel(f"Settings file: {self.env_file}", self)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
+        self.secret_note = QLabel(self)
+        self.secret_note.setWordWrap(True)
+        layout.addWidget(self.secret_note)
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs)
+        for title, groups in TABS:
+            page = QWidget(self.tabs)
+            page_layout = QVBoxLayout(page)
+            if title == "Destination":
+                self._build_destination(page, page_layout)
+            else:
+                form = QFormLayout()
+                page_layout.addLayout(form)
+                for variable in VARIABLES:
+                    if variable.group in groups:
+                        self._add_field(form, variable, page)
+            page_layout.addStretch(1)
+            self.tabs.addTab(page, title)
+        self.status = QLabel(self)
+        self.status.setObjectName("connection_status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox(self)
+        self.test_button = buttons.addButton(
+            "Test connection", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_button = buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.test_button.clicked.connect(self.test_connection)
+        self.save_button.clicked.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        in_env = [f.variable.name for f in self.fields.values() if f.move_to_keyring is not None]
+        self.secret_note.setVisible(bool(in_env))
+        if in_env:
+            self.secret_note.setText(
+                f"{', '.join(in_env)} is stored in the .env file as plain text. It keeps working; "
+                "tick “Move to the keyring” beside it to store it in the system keyring instead."
+            )
+
+    def _add_field(self, form: QFormLayout, variable: Variable, parent: QWidget) -> _Field:
+        field = _Field(variable, self._file_values.get(variable.name), parent)
+        field.edited.connect(self._validation_timer.start)
+        label = QLabel(LABELS.get(variable.name, variable.name), parent)
+        label.setToolTip(variable.description)
+        form.addRow(label, field)
+        self.fields[variable.name] = field
+        return field
+
+    def _build_destination(self, page: QWidget, page_layout: QVBoxLayout) -> None:
+        form = QFormLayout()
+        page_layout.addLayout(form)
+        self.kind_combo = QComboBox(page)
+        self.kind_combo.setObjectName("OELEO_DESTINATION_TYPE")
+        for kind, label in DESTINATION_CHOICES:
+            self.kind_combo.addItem(label, kind)
+        self._original_kind_text = self._file_values.get("OELEO_DESTINATION_TYPE") or ""
+        guessed = destination_kind({k: v or "" for k, v in self._file_values.items()})
+        self._loaded_kind = guessed
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(guessed))
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        form.addRow(QLabel("Destination type", page), self.kind_combo)
+        for variable in VARIABLES:
+            if variable.group == "Destination" and variable.name != "OELEO_DESTINATION_TYPE":
+                self._add_field(form, variable, page)
+        self.kind_pages = QStackedWidget(page)
+        local_page = QLabel(
+            "Files are copied into the destination folder above (a folder on this PC or a "
+            "network share such as \\\\server\\share\\data).",
+            page,
+        )
+        local_page.setWordWrap(True)
+        self.kind_pages.addWidget(local_page)
+        for group in ("SSH", "SharePoint"):
+            box = QGroupBox(f"{group} connection", page)
+            box_form = QFormLayout(box)
+            for variable in VARIABLES:
+                if variable.group == group:
+                    self._add_field(box_form, variable, box)
+            self.kind_pages.addWidget(box)
+        page_layout.addWidget(self.kind_pages)
+
+    def _load_keyring_secrets(self) -> None:
+        values = self.values()
+        for field in self.fields.values():
+            if field.variable.kind is not VarKind.SECRET or field.in_env:
+                continue
+            account = secret_account(field.variable.name, values)
+            stored = secret_store.get_secret(field.variable.name, account) or ""
+            self._keyring_loaded[field.variable.name] = (account, stored)
+            if stored:
+                field.editor.blockSignals(True)
+                field.set_text(stored)
+                field.editor.blockSignals(False)
+
+    # --- state -----------------------------------------------------------------------------------
+    def destination(self) -> DestinationKind:
+        return DestinationKind(self.kind_combo.currentData())
+
+    def _kind_text(self) -> str:
+        """The type as written: left empty when the file left it empty and it was not changed."""
+        if not self._original_kind_text and self.destination() is self._loaded_kind:
+            return ""
+        return str(self.destination())
+
+    def values(self) -> dict[str, str]:
+        """Every field's value as the engine would read it (the destination type explicit)."""
+        values = {name: field.text() for name, field in self.fields.items()}
+        if hasattr(self, "kind_combo"):
+            values["OELEO_DESTINATION_TYPE"] = str(self.destination())
+        return values
+
+    @Slot()
+    def _on_kind_changed(self) -> None:
+        kind = self.destination()
+        self.kind_pages.setCurrentIndex([k for k, _ in DESTINATION_CHOICES].index(kind))
+        browse = self.fields["OELEO_BASE_DIR_TO"].browse
+        if browse is not None:
+            browse.setVisible(kind is DestinationKind.LOCAL)
+        self._validation_timer.start()
+
+    @Slot()
+    def validate(self) -> dict[str, str]:
+        """Show every field's reason; Save is enabled only when there is none. Returns them."""
+        self._validation_timer.stop()
+        reasons = check_values(self.values(), env_file=self.env_file)
+        for name, field in self.fields.items():
+            field.set_reason(reasons.get(name))
+        self.save_button.setEnabled(not reasons)
+        return reasons
+
+    # --- saving ----------------------------------------------------------------------------------
+    def updates(self) -> dict[str, str | None]:
+        """What `save_env` must change in `.env` (secrets bound for the keyring are left out)."""
+        updates: dict[str, str | None] = {}
+        candidates = {name: field.text() for name, field in self.fields.items()}
+        candidates["OELEO_DESTINATION_TYPE"] = self._kind_text()
+        for name, value in candidates.items():
+            field = self.fields.get(name)
+            old = self._file_values.get(name)
+            if field is not None and field.variable.kind is VarKind.SECRET:
+                if field.move_to_keyring is not None and field.move_to_keyring.isChecked():
+                    updates[name] = None
+                elif field.in_env and value != old:
+                    updates[name] = value
+                continue
+            if (old is None and value == "") or value == old:
+                continue
+            updates[name] = value
+        return updates
+
+    def _store_secrets(self, values: dict[str, str]) -> None:
+        for name, field in self.fields.items():
+            if field.variable.kind is not VarKind.SECRET:
+                continue
+            moving = field.move_to_keyring is not None and field.move_to_keyring.isChecked()
+            if field.in_env and not moving:
+                continue
+            value = field.text()
+            account = secret_account(name, values)
+            if (account, value) == self._keyring_loaded.get(name):
+                continue
+            if value:
+                secret_store.set_secret(name, account, value)
+                log.info("Stored %s in the system keyring for %s", name, account)
+            elif name in self._keyring_loaded and self._keyring_loaded[name][1]:
+                old_account = self._keyring_loaded[name][0]
+                secret_store.delete_secret(name, old_account)
+                log.info("Removed %s from the system keyring for %s", name, old_account)
+
+    @Slot()
+    def save(self) -> bool:
+        """Check, store secrets in the keyring, write `.env`; True when saved."""
+        if self.validate():
+            return False
+        values = self.values()
+        try:
+            self._store_secrets(values)
+            save_env(self.env_file, self.updates())
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.error("Could not save the settings to %s: %s", self.env_file, type(exc).__name__)
+            self.show_error("The settings could not be saved.", str(exc))
+            return False
+        self.settings_saved.emit(self.env_file)
+        self.accept()
+        return True
+
+    def show_error(self, title: str, detail: str) -> None:
+        """Tell the technician why saving failed (a method, so tests can replace it)."""
+        QMessageBox.warning(self, "oeleo-gui", f"{title}\n\n{detail}")
+
+    # --- test connection -------------------------------------------------------------------------
+    @Slot()
+    def test_connection(self) -> None:
+        """Test the destination of the settings as typed, in the background."""
+        values = {k: v for k, v in self.values().items() if v.strip()}
+        try:
+            settings = settings_from_values(values, self.env_file)
+        except ConfigError as exc:
+            lines = "; ".join(f"{p.key}: {p.expected}" for p in exc.problems)
+            self._show_status(False, f"Fix these settings first: {lines}.")
+            return
+        self._pending_settings = settings
+        self.test_button.setEnabled(False)
+        self._show_status(None, "Testing the connection…")
+        self._start_worker(_ConnectionWorker(settings))
+
+    def _start_worker(self, worker: _ConnectionWorker) -> None:
+        """Run `worker` in its own thread, owned by the application (not by this dialog).
+
+        The dialog may be closed or deleted while a server is slow to answer; the thread then
+        finishes on its own and deletes itself, and its result goes nowhere.
+        """
+        thread = QThread(QCoreApplication.instance())
+        thread.setObjectName("settings-connection-test")
+        worker.moveToThread(thread)
+        thread.worker = worker  # type: ignore[attr-defined]  # kept alive with the thread
+        thread.started.connect(worker.run)
+        worker.tested.connect(self._on_worker_tested)
+        # Direct: quit() is thread-safe, and a queued call would wait for a busy GUI thread.
+        worker.tested.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(worker.deleteLater)
+        thread.finished.connect(thread.deleteLater)
+        self._thread = thread
+        thread.start()
+
+    @Slot(object)
+    def _on_worker_tested(self, result: ConnectionResult) -> None:
+        info = result.host_key
+        self._show_status(result.ok, result.message, warning=info is not None and info.changed)
+        self.connection_tested.emit(result)
+        if info is not None and not info.changed:
+            if self.ask_trust_host_key(info):
+                self._show_status(None, "Trusting the host key and testing again…")
+                self._start_worker(_ConnectionWorker(self._pending_settings, trust=info))
+                return
+            self._show_status(False, result.message + " The key was not trusted; nothing stored.")
+        self.test_button.setEnabled(True)
+
+    def ask_trust_host_key(self, info: HostKeyInfo) -> bool:
+        """Ask whether to trust an unknown host key (a method, so tests can answer it)."""
+        answer = QMessageBox.question(
+            self,
+            "Trust this SSH server?",
+            f"The server {info.host}:{info.port} is not known yet.\n\n"
+            f"Its {info.key_type} host key has the fingerprint\n{info.fingerprint}\n\n"
+            "Trust it only if this is the fingerprint the server's administrator gave you. "
+            f"It will be stored in {info.known_hosts_file}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_status(self, ok: bool | None, message: str, *, warning: bool = False) -> None:
+        color = {True: "#1b5e20", False: "#b00020", None: "palette(text)"}[ok]
+        weight = "bold" if warning else "normal"
+        self.status.setStyleSheet(f"color: {color}; font-weight: {weight};")
+        self.status.setText(("⚠ " if warning else "") + message)
+
+    # --- closing ---------------------------------------------------------------------------------
+    def _stop_thread(self) -> None:
+        """Wait (bounded) for a running test, so closing never leaves it half-reported."""
+        thread, self._thread = self._thread, None
+        if thread is not None and shiboken6.isValid(thread) and thread.isRunning():
+            thread.wait(30_000)
+
+    def done(self, result: int) -> None:
+        self._stop_thread()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_thread()
+        super().closeEvent(event)
