@@ -164,6 +164,7 @@ class BatchCopier:
         temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
         self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
         uploads: list[tuple[Decision, Upload]] = []
+        temps_cleaned = False  # every temporary file of this batch is known to be gone
         try:
             try:
                 for d in batch:
@@ -177,12 +178,27 @@ class BatchCopier:
                     self._verify_and_commit(uploads, CancelToken())
                 raise
             self._verify_and_commit(uploads, self.cancel)
+            temps_cleaned = True
+        except Cancelled:
+            # The connector removed the interrupted file's temp itself; the rest go here.
+            self._discard([u for _, u in uploads], quiet=True)
+            temps_cleaned = True
+            raise
         except BaseException:
             self._discard([u for _, u in uploads], quiet=True)
             raise
         finally:
-            # Temporary names whose removal failed stay journalled for the next run's sweep.
-            self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
+            # After a failure, names of unfinished files (whose upload may have been cut off
+            # before the connector could remove them) stay journalled for the next run's sweep,
+            # as do names whose removal failed.
+            finished = {r.rel_path for r in self.results}
+            self.store.journal_remove(
+                [
+                    temp
+                    for rel, temp in temps.items()
+                    if (temps_cleaned or rel in finished) and temp not in self._undiscarded
+                ]
+            )
 
     def _upload_one(self, d: Decision, temp: str) -> Upload | None:
         self.cancel.raise_if_cancelled()

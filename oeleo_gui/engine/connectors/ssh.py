@@ -134,8 +134,7 @@ def _fast_transport(sock: socket.socket, **kwargs: object) -> paramiko.Transport
 def _parse_md5sum(output: bytes) -> dict[str, str]:
     """{path: md5} from `md5sum` output, undoing GNU's `\\`-escaping of odd names."""
     found = {}
-    for raw in output.split(b"\n"):
-        line = raw.rstrip(b"\r") if not raw.endswith(b"\\r") else raw
+    for line in output.split(b"\n"):
         escaped = line.startswith(b"\\")
         if escaped:
             line = line[1:]
@@ -173,6 +172,8 @@ class SshConnector:
         self._can_exec = True
         self._posix_rename: bool | None = None  # None: not tried yet
         self._made_dirs: set[str] = set()
+        self._lost: ConnectionLost | None = None  # set when the connection dropped mid-run
+        self._orphans: set[str] = set()  # temporary files to remove once connected again
 
     # --- connection ------------------------------------------------------------------------------
     @property
@@ -183,7 +184,7 @@ class SshConnector:
     def connect(self) -> None:
         if self.is_connected:
             return
-        self.close()
+        self.close()  # also forgets a lost connection: this is the explicit way back
         s = self.settings
         if s.key_filename is None and not s.password:
             raise AuthFailed(
@@ -218,7 +219,7 @@ class SshConnector:
                     transport.set_keepalive(KEEPALIVE_SECONDS)
                 self._client = client
                 self._sftp = client.open_sftp()
-                self._sftp.get_channel().settimeout(IO_TIMEOUT)  # type: ignore[union-attr]
+                self._sftp.get_channel().settimeout(IO_TIMEOUT)
                 self._probe_exec()
         except BaseException:
             self.close()
@@ -226,10 +227,14 @@ class SshConnector:
             sock.close()
             raise
         log.info("Connected to %s", self.description)
+        for rel_path in sorted(self._orphans):
+            self._orphans.discard(rel_path)
+            self._remove_quietly(rel_path)
 
     def close(self) -> None:
         sftp, client = self._sftp, self._client
         self._sftp = self._client = None
+        self._lost = None
         self._made_dirs.clear()
         for thing in (sftp, client):
             if thing is not None:
@@ -262,6 +267,8 @@ class SshConnector:
             sftp.remove(probe)
 
     def _require_sftp(self) -> paramiko.SFTPClient:
+        if self._lost is not None:  # stay down until the worker calls reconnect()
+            raise ConnectionLost(self._lost.title, self._lost.hint)
         if self._sftp is None:
             self.connect()
         if self._sftp is None:  # connect() raises rather than leave this unset
@@ -332,6 +339,7 @@ class SshConnector:
     ) -> dict[str, str]:
         if not rel_paths:
             return {}
+        self._require_sftp()  # connects when needed; refuses while the connection is lost
         wanted = {self._remote(rel): rel for rel in rel_paths}
         with self._errors():
             if self._can_exec:
@@ -417,6 +425,7 @@ class SshConnector:
                         size += len(chunk)
                         progress(size)
                         cancel.raise_if_cancelled()
+                    _wait_for_write_acks(f)
         except BaseException:
             self._remove_quietly(temp_rel_path)
             raise
@@ -504,6 +513,9 @@ class SshConnector:
     def _remove_quietly(self, rel_path: str) -> None:
         try:
             self.remove(rel_path)
+        except ConnectionLost:
+            self._orphans.add(rel_path)
+            log.debug("Could not remove %s now: retried after reconnecting", rel_path)
         except OeleoError as exc:
             log.debug("Could not remove %s (the next run sweeps it): %s", rel_path, exc.title)
 
@@ -517,6 +529,9 @@ class SshConnector:
         except (paramiko.SSHException, paramiko.SFTPError, EOFError, OSError) as exc:
             error = self._translate(exc, rel_path, phase)
             log.debug("%s -> %s", exc.__class__.__name__, error.__class__.__name__)
+            if isinstance(error, ConnectionLost):
+                self.close()  # what is left of the connection is of no use
+                self._lost = error
             raise error from exc
 
     def _translate(self, exc: BaseException, rel_path: str, phase: Phase) -> OeleoError:
@@ -574,6 +589,18 @@ class SshConnector:
                 "Check OELEO_BASE_DIR_TO and that nobody moves folders at the destination.",
             )
         return FileError(f"The server could not handle {target} ({text}).", "")
+
+
+def _wait_for_write_acks(f: paramiko.SFTPFile) -> None:
+    """Wait for the server's answer to every pipelined write still in flight.
+
+    paramiko checks pipelined write answers only now and then (in `SFTPFile._write`) and drops
+    those still pending at `close()`, so a full disk could go unnoticed until `verify`. Reading
+    each answer here raises the server's error (e.g. SSH_FX_FAILURE for ENOSPC) at the upload.
+    """
+    pending = f._reqs  # paramiko internal: request ids of unanswered writes
+    while pending:
+        f.sftp._read_response(pending.popleft())
 
 
 def _read_source(fd: int, source: Path) -> bytes:
