@@ -302,6 +302,9 @@ def test_a_dropped_connection_is_reconnected_and_the_file_retried(
     summary = engine.sync()
     assert summary.ok and len(summary.copied) == 3 and connector.reconnects == 1
     assert files_in(dst) == {"a.res": b"a.res", "b.res": b"b.res", "c.res": b"c.res"}
+    # The cut-off upload's temporary name stays journalled until the next run sweeps it.
+    assert len(engine.store.journal_entries()) == 1
+    assert engine.sync().ok and engine.store.journal_entries() == []
 
 
 def test_a_corrupt_database_is_moved_aside_and_the_run_goes_on(make_engine, src, tmp_path) -> None:
