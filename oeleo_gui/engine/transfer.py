@@ -119,6 +119,7 @@ class BatchCopier:
         self.results: list[FileResult] = []
         self.bytes_copied = 0
         self._undiscarded: set[str] = set()
+        self._in_flight = ""
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
         for batch in batches(decisions):
@@ -164,7 +165,6 @@ class BatchCopier:
         temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
         self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
         uploads: list[tuple[Decision, Upload]] = []
-        temps_cleaned = False  # every temporary file of this batch is known to be gone
         try:
             try:
                 for d in batch:
@@ -172,41 +172,31 @@ class BatchCopier:
                     if upload is not None:
                         uploads.append((d, upload))
             except (Cancelled, DestinationError) as exc:
+                if not isinstance(exc, Cancelled) and self._in_flight:
+                    # Cut off mid-upload: the connector may not have removed its temp file.
+                    self._undiscarded.add(self._in_flight)
                 # Keep what was completely sent before a cancel or a full disk (at most a batch);
                 # after a lost connection nothing can be verified, so it is all sent again.
                 if not isinstance(exc, ConnectionLost):
                     self._verify_and_commit(uploads, CancelToken())
                 raise
             self._verify_and_commit(uploads, self.cancel)
-            temps_cleaned = True
-        except Cancelled:
-            # The connector removed the interrupted file's temp itself; the rest go here.
-            self._discard([u for _, u in uploads], quiet=True)
-            temps_cleaned = True
-            raise
         except BaseException:
             self._discard([u for _, u in uploads], quiet=True)
             raise
         finally:
-            # After a failure, names of unfinished files (whose upload may have been cut off
-            # before the connector could remove them) stay journalled for the next run's sweep,
-            # as do names whose removal failed.
-            finished = {r.rel_path for r in self.results}
-            self.store.journal_remove(
-                [
-                    temp
-                    for rel, temp in temps.items()
-                    if (temps_cleaned or rel in finished) and temp not in self._undiscarded
-                ]
-            )
+            # Names whose removal may have failed stay journalled for the next run's sweep.
+            self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
 
     def _upload_one(self, d: Decision, temp: str) -> Upload | None:
         self.cancel.raise_if_cancelled()
         self.progress.start_file()
         rel = d.file.rel_path
         self.progress.update(rel, 0, d.file.size, force=True)
+        self._in_flight = temp  # stays set only if an unexpected error propagates
+        upload = None
         try:
-            return self.connector.upload_temp(
+            upload = self.connector.upload_temp(
                 source_path(self.source_root, rel),
                 d.dest_rel,
                 temp_rel_path=temp,
@@ -222,7 +212,8 @@ class BatchCopier:
             self._fail(d, exc)
         except FileNotFoundError:
             self._fail(d, FileError(f"{rel} disappeared before it could be copied.", ""))
-        return None
+        self._in_flight = ""
+        return upload
 
     def _fail(self, d: Decision, exc: FileError) -> None:
         log.warning("%s not copied: %s", d.file.rel_path, exc)
