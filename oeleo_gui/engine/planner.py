@@ -55,47 +55,41 @@ def plan(
             if candidate is not None and candidate.is_legacy and f.name not in adopted:
                 row, legacy_name = candidate, f.name
                 adopted.add(f.name)
-
-        def decide(
-            action: Action,
-            reason: str,
-            *,
-            f: LocalFile = f,
-            dest_rel: str = dest_rel,
-            row: FileRow | None = row,
-            legacy_name: str | None = legacy_name,
-        ) -> None:
-            decisions.append(Decision(f, action, reason, dest_rel, row, legacy_name))
-
-        if row is not None and row.code is FileCode.LOCKED:
-            decide(Action.LOCKED, "locked – never copy (code 2)")
-            continue
-        age = now - f.mtime
-        if age < settle_seconds:
-            decide(
-                Action.SETTLING,
-                f"modified {max(age, 0):.0f} s ago; waiting until it is "
-                f"{settle_seconds:.0f} s old, in case it is still being written",
-            )
-            continue
-        if dest_rel in claimed_dest:
-            decide(
-                Action.CLASH,
-                f"same destination name as {claimed_dest[dest_rel]}; set "
-                "OA_EXTERNAL_SUBDIRS=true to keep subfolders apart",
-            )
-            continue
-        claimed_dest[dest_rel] = f.rel_path
-        if row is None:
-            decide(Action.COPY, "new file")
-        elif row.code is FileCode.COPY:
-            decide(Action.COPY, "marked to copy (code 0)")
-        elif row.is_legacy or not row.checksum:
-            decide(Action.HASH, "recorded by upstream oeleo: comparing content")
-        elif row.size != f.size:
-            decide(Action.COPY, f"size changed ({row.size} → {f.size} bytes)")
-        elif row.mtime_ns != f.mtime_ns:
-            decide(Action.HASH, "modification time changed: comparing content")
-        else:
-            decide(Action.UNCHANGED, "unchanged")
+        action, reason = _decide(f, row, dest_rel, claimed_dest, now, settle_seconds)
+        decisions.append(Decision(f, action, reason, dest_rel, row, legacy_name))
     return decisions
+
+
+def _decide(
+    f: LocalFile,
+    row: FileRow | None,
+    dest_rel: str,
+    claimed_dest: dict[str, str],
+    now: float,
+    settle_seconds: float,
+) -> tuple[Action, str]:
+    if row is not None and row.code is FileCode.LOCKED:
+        return Action.LOCKED, "locked – never copy (code 2)"
+    age = now - f.mtime
+    if age < settle_seconds:
+        return Action.SETTLING, (
+            f"modified {max(age, 0):.0f} s ago; waiting until it is {settle_seconds:.0f} s old, "
+            "in case it is still being written"
+        )
+    if dest_rel in claimed_dest:
+        return Action.CLASH, (
+            f"same destination name as {claimed_dest[dest_rel]}; set OA_EXTERNAL_SUBDIRS=true "
+            "to keep subfolders apart"
+        )
+    claimed_dest[dest_rel] = f.rel_path
+    if row is None:
+        return Action.COPY, "new file"
+    if row.code is FileCode.COPY:
+        return Action.COPY, "marked to copy (code 0)"
+    if row.is_legacy or not row.checksum:
+        return Action.HASH, "recorded by upstream oeleo: comparing content"
+    if row.size != f.size:
+        return Action.COPY, f"size changed ({row.size} → {f.size} bytes)"
+    if row.mtime_ns != f.mtime_ns:
+        return Action.HASH, "modification time changed: comparing content"
+    return Action.UNCHANGED, "unchanged"
