@@ -1,0 +1,288 @@
+"""The engine in its own QThread: `EngineWorker` (the QObject living there) and `EngineThread`.
+
+`EngineThread` lives in the GUI thread; it owns the QThread, tracks whether a job is running and
+asks the worker for work through queued signals. The worker runs the engine and reports through
+signals carrying the engine's frozen records (`RunStarted`, `FileProgress`, `FileResult`,
+`RunSummary`, `CheckReport`) or a `Failure`. Cancelling is a plain method that sets the job's
+`CancelToken`: while a run is going the worker's event loop is busy, so a queued slot would come
+too late. The GUI thread never opens the database or the destination itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from oeleo_gui.engine.config import Settings
+from oeleo_gui.engine.errors import OeleoError
+from oeleo_gui.engine.events import (
+    CancelToken,
+    FileCode,
+    FileProgress,
+    FileResult,
+    NullReporter,
+    RunKind,
+    RunStarted,
+    RunSummary,
+)
+from oeleo_gui.engine.worker import Engine
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[Settings], Engine]
+SHUTDOWN_TIMEOUT_MS = 5_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure:
+    """A job that could not run at all (bad configuration, unreachable destination for a check)."""
+
+    kind: RunKind
+    title: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreStatus:
+    """What the bookkeeping database says, read in the worker thread after each job."""
+
+    files_recorded: int
+    files_locked: int
+    last_success: datetime | None
+
+
+class _SignalReporter(NullReporter):
+    """The engine's Reporter: every call (in the worker thread) becomes a signal."""
+
+    def __init__(self, worker: EngineWorker) -> None:
+        self._worker = worker
+
+    def on_run_started(self, event: RunStarted) -> None:
+        self._worker.run_started.emit(event)
+
+    def on_progress(self, event: FileProgress) -> None:
+        self._worker.progress.emit(event)
+
+    def on_file_done(self, result: FileResult) -> None:
+        self._worker.file_done.emit(result)
+
+    def on_run_finished(self, summary: RunSummary) -> None:
+        # emitted by EngineWorker.sync after the status is read, so the GUI gets both in order
+        return None
+
+
+class EngineWorker(QObject):
+    """Runs engine jobs one at a time in the QThread it was moved to."""
+
+    run_started = Signal(object)  # RunStarted
+    progress = Signal(object)  # FileProgress
+    file_done = Signal(object)  # FileResult
+    run_finished = Signal(object)  # RunSummary
+    check_finished = Signal(object)  # CheckReport
+    failed = Signal(object)  # Failure
+    status_read = Signal(object)  # StoreStatus
+    closed = Signal()
+
+    def __init__(self, engine_factory: EngineFactory) -> None:
+        super().__init__()
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._settings: Settings | None = None
+
+    def _engine_for(self, settings: Settings) -> Engine:
+        if self._engine is None or self._settings is not settings:
+            self._close_engine()
+            self._engine = self._engine_factory(settings)
+            self._settings = settings
+        return self._engine
+
+    def _close_engine(self) -> None:
+        if self._engine is not None:
+            try:
+                self._engine.close()
+            except Exception:
+                log.exception("closing the engine failed")
+            self._engine = None
+            self._settings = None
+
+    @Slot(object, object)
+    def sync(self, settings: Settings, cancel: CancelToken) -> None:
+        try:
+            engine = self._engine_for(settings)
+            summary = engine.sync(_SignalReporter(self), cancel)
+            self._emit_status(engine)
+            self.run_finished.emit(summary)
+        except Exception as exc:  # the top of a worker slot: report, never die silently
+            self._report_failure(RunKind.SYNC, exc)
+
+    @Slot(object, object)
+    def check(self, settings: Settings, cancel: CancelToken) -> None:
+        try:
+            engine = self._engine_for(settings)
+            report = engine.check(update_db=True, cancel=cancel)
+            self._emit_status(engine)
+            self.check_finished.emit(report)
+        except Exception as exc:
+            self._report_failure(RunKind.CHECK, exc)
+
+    @Slot(object)
+    def read_status(self, settings: Settings) -> None:
+        try:
+            self._emit_status(self._engine_for(settings))
+        except Exception as exc:
+            log.warning("could not read the file list: %s", exc)
+
+    @Slot()
+    def close(self) -> None:
+        """Release the engine (database, connection) in this thread, then stop the thread."""
+        self._close_engine()
+        self.closed.emit()
+        thread = self.thread()
+        if thread is not None:
+            thread.quit()
+
+    def _emit_status(self, engine: Engine) -> None:
+        if not engine.settings.db_path.exists():
+            self.status_read.emit(StoreStatus(files_recorded=0, files_locked=0, last_success=None))
+            return
+        store = engine.store
+        counts = store.code_counts()
+        self.status_read.emit(
+            StoreStatus(
+                files_recorded=counts[FileCode.COPY_IF_CHANGED],
+                files_locked=counts[FileCode.LOCKED],
+                last_success=store.last_successful_run(),
+            )
+        )
+
+    def _report_failure(self, kind: RunKind, exc: Exception) -> None:
+        if isinstance(exc, OeleoError):
+            log.error("%s could not run: %s", kind, exc)
+            self.failed.emit(Failure(kind=kind, title=exc.title, hint=exc.hint))
+        else:
+            log.exception("unexpected error in the %s job", kind)
+            self.failed.emit(
+                Failure(
+                    kind=kind, title=f"Unexpected error: {exc}", hint="See the log for details."
+                )
+            )
+
+
+class EngineThread(QObject):
+    """GUI-side owner of the worker thread. Jobs never overlap: a request while busy is refused."""
+
+    run_started = Signal(object)  # RunStarted
+    progress = Signal(object)  # FileProgress
+    file_done = Signal(object)  # FileResult
+    run_finished = Signal(object)  # RunSummary
+    check_finished = Signal(object)  # CheckReport
+    failed = Signal(object)  # Failure
+    status_read = Signal(object)  # StoreStatus
+    busy_changed = Signal(bool)
+
+    _sync_requested = Signal(object, object)
+    _check_requested = Signal(object, object)
+    _status_requested = Signal(object)
+    _close_requested = Signal()
+
+    def __init__(self, engine_factory: EngineFactory = Engine, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("oeleo-engine")
+        self._worker = EngineWorker(engine_factory)
+        self._worker.moveToThread(self._thread)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._cancel: CancelToken | None = None
+        self._busy_kind: RunKind | None = None
+        self._is_shut_down = False
+
+        self._sync_requested.connect(self._worker.sync)
+        self._check_requested.connect(self._worker.check)
+        self._status_requested.connect(self._worker.read_status)
+        self._close_requested.connect(self._worker.close)
+        w = self._worker
+        w.run_started.connect(self.run_started)
+        w.progress.connect(self.progress)
+        w.file_done.connect(self.file_done)
+        w.status_read.connect(self.status_read)
+        w.run_finished.connect(self._on_worker_run_finished)
+        w.check_finished.connect(self._on_worker_check_finished)
+        w.failed.connect(self._on_worker_failed)
+        self._thread.start()
+
+    # --- state ----------------------------------------------------------------------------------
+    @property
+    def is_busy(self) -> bool:
+        return self._busy_kind is not None
+
+    @property
+    def busy_kind(self) -> RunKind | None:
+        return self._busy_kind
+
+    @property
+    def thread(self) -> QThread:
+        return self._thread
+
+    def _set_busy(self, kind: RunKind | None) -> None:
+        was_busy = self.is_busy
+        self._busy_kind = kind
+        if was_busy != self.is_busy:
+            self.busy_changed.emit(self.is_busy)
+
+    # --- requests (GUI thread) ------------------------------------------------------------------
+    def request_sync(self, settings: Settings) -> bool:
+        """Start a run; False (and nothing happens) when a job is running or after shutdown."""
+        return self._request(RunKind.SYNC, settings, self._sync_requested)
+
+    def request_check(self, settings: Settings) -> bool:
+        return self._request(RunKind.CHECK, settings, self._check_requested)
+
+    def request_status(self, settings: Settings) -> None:
+        if not self._is_shut_down:
+            self._status_requested.emit(settings)
+
+    def _request(self, kind: RunKind, settings: Settings, signal: Signal) -> bool:
+        if self.is_busy or self._is_shut_down:
+            log.info("%s refused: a %s job is running", kind, self._busy_kind or "shut-down")
+            return False
+        self._cancel = CancelToken()
+        self._set_busy(kind)
+        signal.emit(settings, self._cancel)  # type: ignore[attr-defined]
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running job to stop; the engine checks between chunks (well within a second)."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
+        """Cancel, let the worker close the engine in its thread, and wait for the thread."""
+        if self._is_shut_down:
+            return self._thread.isFinished()
+        self._is_shut_down = True
+        self.cancel()
+        self._close_requested.emit()
+        finished = self._thread.wait(timeout_ms)
+        if not finished:
+            log.warning("the engine thread did not stop within %d ms", timeout_ms)
+        return bool(finished)
+
+    # --- results (GUI thread) -------------------------------------------------------------------
+    def _on_worker_run_finished(self, summary: RunSummary) -> None:
+        self._cancel = None
+        self._set_busy(None)
+        self.run_finished.emit(summary)
+
+    def _on_worker_check_finished(self, report: object) -> None:
+        self._cancel = None
+        self._set_busy(None)
+        self.check_finished.emit(report)
+
+    def _on_worker_failed(self, failure: Failure) -> None:
+        self._cancel = None
+        self._set_busy(None)
+        self.failed.emit(failure)

@@ -1,0 +1,418 @@
+"""`TrayApp`: wires the engine thread, the schedule, the folder watch, notifications and the menu.
+
+Lives in the GUI thread and holds the state the tray shows (`TrayState`); every change goes
+through `refresh()`, which maps it with the pure `tray_view` and emits `view_changed`. It never
+touches the database, the disk scan or the destination itself: the engine thread reports all of
+that. The other windows (settings, file list, log) are imported lazily when their item is chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from oeleo_gui import __version__
+from oeleo_gui.demo import GROW_INTERVAL_MS, GROW_TIMES, DemoSetup, grow
+from oeleo_gui.engine.config import Settings, load_settings
+from oeleo_gui.engine.errors import ConfigError
+from oeleo_gui.engine.events import CheckReport, FileProgress, RunKind, RunStarted, RunSummary
+from oeleo_gui.engine.paths import default_env_file, user_log_dir
+from oeleo_gui.engine.worker import Engine
+from oeleo_gui.gui import autostart
+from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus
+from oeleo_gui.gui.headless import configure_logging
+from oeleo_gui.gui.notifier import Notice, Notifier
+from oeleo_gui.gui.schedule_timer import FolderWatcher, ScheduleTimer
+from oeleo_gui.gui.tray import MenuItem, TrayIcon, TrayState, TrayView, tray_view
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 250
+QUIT_QUESTION = (
+    "A file is being copied right now. Quit anyway?\n\n"
+    "The copy in progress is abandoned cleanly and done again at the next start."
+)
+
+
+def ask_user(question: str) -> bool:
+    answer = QMessageBox.question(None, "oeleo-gui", question)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class TrayApp(QObject):
+    """The tray application's controller for one configuration (`env_file`)."""
+
+    view_changed = Signal(object)  # TrayView
+    notified = Signal(object)  # Notice
+    quit_finished = Signal()
+
+    def __init__(
+        self,
+        env_file: Path | None,
+        *,
+        engine_factory: EngineFactory = Engine,
+        confirm: Callable[[str], bool] = ask_user,
+        quit_app: Callable[[], None] | None = None,
+        demo: DemoSetup | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.env_file = env_file
+        self._confirm = confirm
+        self._quit_app = quit_app
+        self._clock = clock
+        self.tray = TrayIcon(self)
+        self.engine = EngineThread(engine_factory, self)
+        self.schedule = ScheduleTimer(self, clock=clock)
+        self.watcher = FolderWatcher(self)
+        self.notifier = Notifier()
+        self.settings: Settings | None = None
+        self.state = TrayState(now=clock(), autostart_supported=autostart.is_supported())
+        self.view: TrayView | None = None
+        self._windows: dict[str, QWidget] = {}
+        self._scheduled_run = False
+        self._user_check = False
+        self._check_first = False
+        self._is_quitting = False
+        self._run_when_free = False  # a run came due while another job was going
+        self._frames = QTimer(self)
+        self._frames.setInterval(FRAME_MS)
+        self._frames.timeout.connect(self._on_frames_timeout)
+        self._demo = demo
+        self._demo_steps = 0
+        self._demo_timer = QTimer(self)
+        self._demo_timer.setInterval(GROW_INTERVAL_MS)
+        self._demo_timer.timeout.connect(self._on_demo_timer_timeout)
+        self._connect()
+
+    def _connect(self) -> None:
+        e = self.engine
+        e.run_started.connect(self._on_engine_run_started)
+        e.progress.connect(self._on_engine_progress)
+        e.run_finished.connect(self._on_engine_run_finished)
+        e.check_finished.connect(self._on_engine_check_finished)
+        e.failed.connect(self._on_engine_failed)
+        e.status_read.connect(self._on_engine_status_read)
+        self.schedule.run_due.connect(self._on_schedule_run_due)
+        self.schedule.next_run_changed.connect(
+            lambda: self._update(next_run_at=self.schedule.next_run_at)
+        )
+        self.schedule.schedule_ended.connect(lambda: self._update(schedule_ended=True))
+        self.watcher.files_settled.connect(self._on_watcher_files_settled)
+        self.tray.action_triggered.connect(self._on_tray_action_triggered)
+        self.tray.activated.connect(self.show_self)
+
+    # --- start, settings --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the icon and start the schedule (or ask for settings on the first start)."""
+        self._update(autostart_enabled=autostart.is_enabled())
+        self.tray.show()
+        if self._demo is not None:
+            self._demo_timer.start()
+        if not self.load_settings():
+            if not self.state.has_config:
+                QTimer.singleShot(0, self.settings_action)
+            return
+
+    def load_settings(self) -> bool:
+        """(Re)read the configuration and restart the schedule; False when it cannot work."""
+        self.schedule.stop()
+        self.watcher.stop()
+        self.notifier.clear()
+        self.settings = None
+        base = replace(self.state, has_run=False, error="", files_failing=(), files_waiting=0)
+        if self.env_file is None or not self.env_file.is_file():
+            self.state = replace(base, has_config=False, config_error="")
+            self.refresh()
+            return False
+        try:
+            settings = load_settings(self.env_file)
+        except ConfigError as exc:
+            log.error("%s", exc)
+            first = exc.problems[0] if exc.problems else exc.title
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            self.state = replace(base, has_config=True, config_error=f"{first}{more}")
+            self.refresh()
+            return False
+        configure_logging(settings, console=False)
+        self.settings = settings
+        self.state = replace(base, has_config=True, config_error="", schedule_ended=False)
+        self._check_first = settings.add_check
+        if settings.watch_folder:
+            self.watcher.watch(settings.source, settings.settle_seconds)
+        self.engine.request_status(settings)
+        if not self.state.is_paused:
+            self.schedule.start(settings)
+        self.refresh()
+        return True
+
+    # --- state → view ---------------------------------------------------------------------------
+    def _update(self, **changes: object) -> None:
+        self.state = replace(self.state, **changes)  # type: ignore[arg-type]
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.state = replace(
+            self.state, now=self._clock(), files_failing=self.notifier.keeps_failing
+        )
+        view = tray_view(self.state)
+        if view != self.view:
+            self.view = view
+            self.tray.apply(view)
+            self.view_changed.emit(view)
+
+    def _notify(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            self.tray.show_notice(notice)
+            self.notified.emit(notice)
+
+    def show_self(self) -> None:
+        """Another launch (or a click on the icon) asked for attention: say how things are."""
+        self.tray.show()
+        if self.view is not None:
+            self.tray.show_notice(
+                Notice(title="oeleo-gui is running", message=self.view.tooltip, is_error=False)
+            )
+
+    # --- runs -----------------------------------------------------------------------------------
+    def _on_schedule_run_due(self) -> None:
+        self._start_sync(scheduled=True)
+
+    def _on_watcher_files_settled(self) -> None:
+        log.info("new files in the source folder have settled")
+        self._start_sync(scheduled=False)
+
+    def _start_sync(self, *, scheduled: bool) -> bool:
+        if self.settings is None or self.state.is_paused or self._is_quitting:
+            return False
+        if self.engine.is_busy:
+            self._run_when_free = True  # never overlap; run as soon as the current job ends
+            return False
+        self._scheduled_run = scheduled
+        if self._check_first:
+            self._check_first = False
+            return self.engine.request_check(self.settings)
+        if not self.engine.request_sync(self.settings):
+            return False
+        self.schedule.run_started()
+        self._update(running=RunKind.SYNC, progress=None)
+        self._frames.start()
+        return True
+
+    def _on_engine_run_started(self, event: RunStarted) -> None:
+        self._update(running=event.kind, progress=None)
+
+    def _on_engine_progress(self, event: FileProgress) -> None:
+        self._update(progress=event)
+
+    def _on_engine_run_finished(self, summary: RunSummary) -> None:
+        self._frames.stop()
+        changes: dict[str, object] = {"running": None, "progress": None, "frame": 0}
+        if summary.error:
+            changes["error"] = " ".join(summary.error.split())
+        elif not summary.cancelled:
+            changes.update(error="", has_run=True)
+            changes["files_waiting"] = summary.waiting + len(summary.failed)
+        self._notify(self.notifier.after_run(summary))
+        self._update(**changes)
+        self._refresh_file_list()
+        self._after_job()
+
+    def _after_job(self, *, rearm: bool = True) -> None:
+        """Start a run that came due meanwhile, else re-arm the schedule after a run."""
+        if self._is_quitting:
+            return
+        if self._run_when_free:
+            self._run_when_free = False
+            self._start_sync(scheduled=True)
+        elif rearm:
+            self.schedule.run_finished(scheduled=self._scheduled_run)
+
+    def _on_engine_check_finished(self, report: CheckReport) -> None:
+        self._frames.stop()
+        self._update(running=None, progress=None, error="")
+        if self._user_check:
+            self._user_check = False
+            self._notify(
+                [
+                    Notice(
+                        title="Check finished",
+                        message=f"{report.local_files} files: {len(report.missing)} missing at "
+                        f"the destination, {len(report.out_of_sync)} differ. The file list is "
+                        "updated; they will be copied at the next run.",
+                        is_error=bool(report.missing or report.out_of_sync),
+                    )
+                ]
+            )
+            self._refresh_file_list()
+            self._after_job(rearm=False)  # the schedule kept running during a user's check
+        elif not self._is_quitting:  # the OA_ADD_CHECK check before the first run
+            self._start_sync(scheduled=self._scheduled_run)
+
+    def _on_engine_failed(self, failure: Failure) -> None:
+        self._frames.stop()
+        was_user_check, self._user_check = self._user_check, False
+        self._update(running=None, progress=None, error=" ".join(failure.title.split()))
+        self._notify(self.notifier.after_failure(failure.title, failure.hint))
+        self._after_job(rearm=not was_user_check)
+
+    def _on_engine_status_read(self, status: StoreStatus) -> None:
+        self._update(files_copied=status.files_recorded, last_success=status.last_success)
+
+    def _on_frames_timeout(self) -> None:
+        self._update(frame=self.state.frame + 1)
+
+    def _on_demo_timer_timeout(self) -> None:
+        if self._demo is None or self._demo_steps >= GROW_TIMES:
+            self._demo_timer.stop()
+            return
+        self._demo_steps += 1
+        try:
+            grow(self._demo, self._demo_steps)
+        except OSError as exc:
+            log.warning("demo: could not append to %s: %s", self._demo.growing_file, exc)
+
+    # --- menu -----------------------------------------------------------------------------------
+    def _on_tray_action_triggered(self, item: MenuItem) -> None:
+        getattr(self, f"{item.value}_action")()
+
+    def sync_now_action(self) -> None:
+        if self.engine.is_busy:
+            self._notify(
+                [Notice(title="Already copying", message="A run is going.", is_error=False)]
+            )
+            return
+        self.schedule.stop_wait()
+        self._start_sync(scheduled=False)
+
+    def check_action(self) -> None:
+        if self.settings is None or not self.engine.request_check(self.settings):
+            return
+        self._user_check = True
+        self._update(running=RunKind.CHECK, progress=None)
+        self._frames.start()
+
+    def pause_action(self) -> None:
+        if self.state.is_paused:
+            self._update(is_paused=False)
+            self.schedule.resume()
+        else:
+            self._update(is_paused=True)
+            self.schedule.pause()
+            if self.engine.busy_kind is RunKind.SYNC:
+                self.engine.cancel()
+
+    def settings_action(self) -> None:
+        try:
+            from oeleo_gui.gui.settings_dialog import SettingsDialog
+        except ImportError as exc:
+            self._missing_window("The settings dialog", exc)
+            return
+        env_file = self.env_file or default_env_file()
+        dialog = SettingsDialog(env_file)
+        dialog.settings_saved.connect(self._on_settings_saved)
+        self._show_window("settings", dialog)
+
+    def _on_settings_saved(self, path: object) -> None:
+        self.env_file = Path(str(path))
+        log.info("settings saved to %s; reloading", self.env_file)
+        if self.engine.is_busy:
+            self.engine.cancel()
+        self.load_settings()
+
+    def file_list_action(self) -> None:
+        if self.settings is None:
+            return
+        try:
+            from oeleo_gui.gui.filelist_window import FileListWindow
+        except ImportError as exc:
+            self._missing_window("The file list", exc)
+            return
+        self._show_window("file_list", FileListWindow(self.settings.db_path))
+
+    def open_log_action(self) -> None:
+        try:
+            from oeleo_gui.gui.log_viewer import LogViewer
+        except ImportError as exc:
+            self._missing_window("The log viewer", exc)
+            return
+        log_dir = self.settings.log_dir if self.settings else user_log_dir()
+        self._show_window("log", LogViewer(log_dir))
+
+    def open_source_action(self) -> None:
+        if self.settings is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.settings.source)))
+
+    def autostart_action(self) -> None:
+        wanted = not autostart.is_enabled()
+        try:
+            autostart.set_enabled(wanted, self.env_file)
+        except OSError as exc:
+            self._notify([Notice(title="Start at login", message=str(exc), is_error=True)])
+        self._update(autostart_enabled=autostart.is_enabled())
+
+    def about_action(self) -> None:
+        QMessageBox.about(
+            None,
+            "About oeleo-gui",
+            f"oeleo-gui {__version__}\n\nKeeps this instrument's data files copied to the data "
+            f"server.\n\nConfiguration: {self.env_file or 'none yet'}",
+        )
+
+    def quit_action(self) -> None:
+        if self.engine.busy_kind is RunKind.SYNC and not self._confirm(QUIT_QUESTION):
+            return
+        self.shutdown()
+        if self._quit_app is not None:
+            self._quit_app()
+
+    def shutdown(self) -> None:
+        """Cancel any run cleanly, stop timers and the engine thread; safe to call twice."""
+        if self._is_quitting:
+            return
+        self._is_quitting = True
+        self.schedule.stop()
+        self.watcher.stop()
+        self._frames.stop()
+        self._demo_timer.stop()
+        self.engine.shutdown()
+        for window in self._windows.values():
+            window.close()
+        self.tray.hide()
+        self.quit_finished.emit()
+
+    # --- other windows --------------------------------------------------------------------------
+    def _show_window(self, key: str, window: QWidget) -> None:
+        old = self._windows.pop(key, None)
+        if old is not None:
+            old.close()
+        self._windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _refresh_file_list(self) -> None:
+        window = self._windows.get("file_list")
+        if window is not None and window.isVisible() and hasattr(window, "refresh"):
+            window.refresh()
+
+    def _missing_window(self, what: str, exc: ImportError) -> None:
+        log.error("%s is not available: %s", what, exc)
+        self._notify(
+            [
+                Notice(
+                    title="Not available",
+                    message=f"{what} is not available in this build ({exc}). "
+                    "Edit the .env file by hand meanwhile.",
+                    is_error=True,
+                )
+            ]
+        )

@@ -1,0 +1,55 @@
+"""Root fixtures: an offscreen Qt platform and private user folders for every test.
+
+`QT_QPA_PLATFORM=offscreen` is set before anything imports Qt (the Xvfb screenshot test runs in
+its own process with its own DISPLAY). HOME and the XDG folders point into a temporary folder,
+so no test reads or writes the real user's configuration, data, logs or autostart entries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+USER_DIR_VARS = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CACHE_HOME",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "USERPROFILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test gets its own HOME and XDG folders; OELEO_/OA_ variables are cleared."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {
+        k: v for k, v in os.environ.items() if k in USER_DIR_VARS or k.startswith(("OELEO_", "OA_"))
+    }
+    for key in list(saved):
+        if key.startswith(("OELEO_", "OA_")):
+            del os.environ[key]
+    os.environ["HOME"] = str(home)
+    os.environ["USERPROFILE"] = str(home)
+    os.environ["XDG_CONFIG_HOME"] = str(home / ".config")
+    os.environ["XDG_DATA_HOME"] = str(home / ".local" / "share")
+    os.environ["XDG_STATE_HOME"] = str(home / ".local" / "state")
+    os.environ["XDG_CACHE_HOME"] = str(home / ".cache")
+    os.environ["APPDATA"] = str(home / "AppData" / "Roaming")
+    os.environ["LOCALAPPDATA"] = str(home / "AppData" / "Local")
+    try:
+        yield home
+    finally:
+        for key in USER_DIR_VARS:
+            os.environ.pop(key, None)
+        for key in [k for k in os.environ if k.startswith(("OELEO_", "OA_"))]:
+            del os.environ[key]
+        os.environ.update(saved)

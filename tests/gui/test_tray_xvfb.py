@@ -1,0 +1,125 @@
+"""The real tray on a real X server: Xvfb, trayer as the tray host, screenshots for the docs.
+
+The test process itself stays on the offscreen platform; the tray runs in a child process
+(`xvfb_screens.py`) with DISPLAY set. Readiness is waited for with deadlines (xdpyinfo answers,
+trayer's window exists), never with fixed sleeps. The PNGs go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xvfb
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCRIPT = Path(__file__).with_name("xvfb_screens.py")
+DEADLINE = 15.0
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)  # polling an external process with a deadline, not waiting for time
+
+
+def answers(*command: str, env: dict[str, str]) -> bool:
+    result = subprocess.run(command, env=env, capture_output=True, timeout=10, check=False)
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    pytest.skip("no free X display number")
+
+
+@pytest.fixture(scope="module")
+def x_display() -> Iterator[dict[str, str]]:
+    """Xvfb with trayer on it; yields the environment for a child process using it."""
+    missing = [b for b in ("Xvfb", "trayer", "xdpyinfo", "xdotool") if shutil.which(b) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt install xvfb trayer x11-utils xdotool)")
+    display = f":{free_display()}"
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    trayer = None
+    try:
+        wait_for(lambda: answers("xdpyinfo", env=env), "Xvfb")
+        trayer = subprocess.Popen(
+            [
+                *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
+                *("--height", "24", "--transparent", "false", "--tint", "0xdddddd"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: answers("xdotool", "search", "--class", "trayer", env=env), "trayer")
+        yield env
+    finally:
+        for proc in (trayer, xvfb):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def test_tray_menu_and_tooltip_screenshots(x_display: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path)],
+        env=x_display,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "tray.json").read_text())
+
+    items = report["items"]
+    assert items[0]["text"].startswith("All 12 files copied · ")
+    assert not items[0]["enabled"]  # the status line
+    assert [(i["text"], i["enabled"]) for i in items[1:]] == [
+        ("Sync now", True),
+        ("Check against destination", True),
+        ("Pause", True),
+        ("Settings…", True),
+        ("File list…", True),
+        ("Open log", True),
+        ("Open source folder", True),
+        ("Start at login", True),
+        ("About", True),
+        ("Quit", True),
+    ]
+    login = next(i for i in items if i["text"] == "Start at login")
+    assert login["checkable"] and not login["checked"]
+    assert report["opened_by_click"], "the menu did not open from a right click on the icon"
+    tooltip = report["tooltip"]
+    assert tooltip.startswith("oeleo-gui — all files copied")
+    assert "Files copied: 12" in tooltip and "Next run: " in tooltip
+    assert report["shown_tooltip"] == tooltip
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in ("tray-menu.png", "tray-tooltip.png"):
+        produced = tmp_path / name
+        assert produced.stat().st_size > 1000, name
+        shutil.copyfile(produced, SCREENSHOTS / name)
