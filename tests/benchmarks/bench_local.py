@@ -1,6 +1,7 @@
 """Benchmark: oeleo-gui beside `rsync -a` and upstream oeleo 0.7.0, local folder to local folder.
 
-Run on demand (never in CI):  .venv/bin/python tests/benchmarks/bench_local.py [--small N] [--skip-upstream]
+Run on demand (never in CI):
+    .venv/bin/python tests/benchmarks/bench_local.py [--small N] [--skip-upstream]
 
 Scenarios, each on a freshly generated data set: first copy, re-run with nothing changed, re-run
 after 1 % of the files changed; for 20 000 × 4 KB files in 50 folders and 5 × 200 MB files.
@@ -43,10 +44,14 @@ class Result:
         return self.megabytes / self.seconds if self.seconds else 0.0
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+def run_measured(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0,):
@@ -115,8 +120,11 @@ def upstream_python() -> Path | None:
     python = UPSTREAM_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(UPSTREAM_VENV)], check=True)
-        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "oeleo==0.7.0"],
-                              capture_output=True, check=False)  # fmt: skip
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "oeleo==0.7.0"],
+            capture_output=True,
+            check=False,
+        )
         if done.returncode != 0:
             print("upstream oeleo 0.7.0 did not install; skipping it")
             shutil.rmtree(UPSTREAM_VENV, ignore_errors=True)
@@ -152,25 +160,37 @@ def bench_dataset(label: str, make, tools: list[str], work_root: Path) -> list[R
                 n = change_one_percent(src)
                 moved_files, moved_mb = files, total_mb * n / files
             seconds, peak = run_measured(cmd, work, env)
-            results.append(Result(tool, f"{label}: {scenario}", seconds, moved_files, moved_mb, peak))
-            print(f"  {tool:<14} {label}: {scenario:<16} {seconds:8.2f} s  peak {peak:6.0f} MB", flush=True)
+            results.append(
+                Result(tool, f"{label}: {scenario}", seconds, moved_files, moved_mb, peak)
+            )
+            print(
+                f"  {tool:<14} {label}: {scenario:<16} {seconds:8.2f} s  peak {peak:6.0f} MB",
+                flush=True,
+            )
         shutil.rmtree(work)
     return results
 
 
 def print_table(results: list[Result]) -> None:
     print()
-    print(f"{'scenario':<34} {'tool':<14} {'wall s':>8} {'files/s':>10} {'MB/s':>8} {'peak MB':>8} {'vs rsync':>9} {'vs oeleo':>9}")
+    print(
+        f"{'scenario':<34} {'tool':<14} {'wall s':>8} {'files/s':>10} {'MB/s':>8} "
+        f"{'peak MB':>8} {'vs rsync':>9} {'vs oeleo':>9}"
+    )
     by_key = {(r.scenario, r.tool): r for r in results}
     for r in results:
         rs = by_key.get((r.scenario, "rsync -a"))
         up = by_key.get((r.scenario, "oeleo 0.7.0"))
         vs_rsync = f"{r.seconds / rs.seconds:8.2f}x" if rs and rs.seconds else ""
         vs_up = f"{up.seconds / r.seconds:8.1f}x" if up and r.tool == "oeleo-gui" else ""
-        print(f"{r.scenario:<34} {r.tool:<14} {r.seconds:8.2f} {r.files_per_s:10.0f} {r.mb_per_s:8.1f} "
-              f"{r.peak_mb:8.0f} {vs_rsync:>9} {vs_up:>9}")  # fmt: skip
-    print("vs rsync: oeleo-gui time / rsync time (target first copy <= 1.5); "
-          "vs oeleo: upstream time / oeleo-gui time (target nothing changed >= 30)")
+        print(
+            f"{r.scenario:<34} {r.tool:<14} {r.seconds:8.2f} {r.files_per_s:10.0f} "
+            f"{r.mb_per_s:8.1f} {r.peak_mb:8.0f} {vs_rsync:>9} {vs_up:>9}"
+        )
+    print(
+        "vs rsync: oeleo-gui time / rsync time (target first copy <= 1.5); "
+        "vs oeleo: upstream time / oeleo-gui time (target nothing changed >= 30)"
+    )
 
 
 def memory_run(work_root: Path, count: int) -> None:
@@ -181,8 +201,10 @@ def memory_run(work_root: Path, count: int) -> None:
     cmd, env = oeleo_gui_cmd(work, src, dst)
     first = run_measured(cmd, work, env)
     again = run_measured(cmd, work, env)
-    print(f"\n{count} files: first copy {first[0]:.1f} s peak {first[1]:.0f} MB; "
-          f"nothing changed {again[0]:.2f} s peak {again[1]:.0f} MB (target < 150 MB)")
+    print(
+        f"\n{count} files: first copy {first[0]:.1f} s peak {first[1]:.0f} MB; "
+        f"nothing changed {again[0]:.2f} s peak {again[1]:.0f} MB (target < 150 MB)"
+    )
     shutil.rmtree(work)
 
 
@@ -191,13 +213,19 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=20_000, help="number of 4 KB files")
     parser.add_argument("--big-mb", type=int, default=200, help="size of each of the 5 big files")
     parser.add_argument("--skip-upstream", action="store_true")
-    parser.add_argument("--memory", type=int, default=100_000, help="files for the memory run (0: skip)")
+    parser.add_argument(
+        "--memory", type=int, default=100_000, help="files for the memory run (0: skip)"
+    )
     args = parser.parse_args()
     tools = ["oeleo-gui", "rsync -a"] + ([] if args.skip_upstream else ["oeleo 0.7.0"])
     with tempfile.TemporaryDirectory(prefix="oeleo-bench-") as tmp:
         work_root = Path(tmp)
-        results = bench_dataset(f"{args.small} x 4 KB", lambda p: make_small_files(p, args.small), tools, work_root)
-        results += bench_dataset(f"5 x {args.big_mb} MB", lambda p: make_big_files(p, 5, args.big_mb), tools, work_root)
+        results = bench_dataset(
+            f"{args.small} x 4 KB", lambda p: make_small_files(p, args.small), tools, work_root
+        )
+        results += bench_dataset(
+            f"5 x {args.big_mb} MB", lambda p: make_big_files(p, 5, args.big_mb), tools, work_root
+        )
         print_table(results)
         if args.memory:
             memory_run(work_root, args.memory)
