@@ -7,8 +7,8 @@ changed but kept its size is hashed (HASH) and copied only if its content differ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from oeleo_gui.engine.bookkeeping.store import FileRow
 from oeleo_gui.engine.connectors.base import flattened_or_mirrored
@@ -25,8 +25,9 @@ class Action(StrEnum):
     CLASH = "clash"
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """What a run does with one file (a NamedTuple: one is made per scanned file)."""
+
     file: LocalFile
     action: Action
     reason: str

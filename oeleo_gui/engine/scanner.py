@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.filters import FileFilter
@@ -17,8 +17,9 @@ from oeleo_gui.engine.filters import FileFilter
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class LocalFile:
+class LocalFile(NamedTuple):
+    """A source file as the scan saw it (a NamedTuple: 20 000 of them are made per run)."""
+
     rel_path: str  # POSIX style, relative to the source folder
     size: int
     mtime_ns: int

@@ -8,7 +8,6 @@ mode and busy timeout make that safe while a run writes. Imports the store and e
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -237,7 +236,7 @@ class FileListModel(QAbstractTableModel):
             return 0
         log.info("Set %d file(s) to %r", written, code.label)
         for r in targets:
-            self._rows[r] = dataclasses.replace(self._rows[r], code=code)
+            self._rows[r] = self._rows[r]._replace(code=code)
             self.dataChanged.emit(self.index(r, STATUS_COLUMN), self.index(r, STATUS_COLUMN))
         self.codes_changed.emit(written)
         return written

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.xvfb_server import start_xvfb
+
 pytestmark = pytest.mark.xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SCRIPT = Path(__file__).with_name("xvfb_screens.py")
-DEADLINE = 15.0
+DEADLINE = 30.0
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -39,26 +41,14 @@ def answers(*command: str, env: dict[str, str]) -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
-def free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture(scope="module")
 def x_display() -> Iterator[dict[str, str]]:
     """Xvfb with trayer on it; yields the environment for a child process using it."""
     missing = [b for b in ("Xvfb", "trayer", "xdpyinfo", "xdotool") if shutil.which(b) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (apt install xvfb trayer x11-utils xdotool)")
-    display = f":{free_display()}"
+    xvfb, display = start_xvfb("1280x800x24")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     trayer = None
     try:
         wait_for(lambda: answers("xdpyinfo", env=env), "Xvfb")

@@ -9,22 +9,21 @@ README links. Skipped, saying why, when Xvfb is not installed.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.xvfb_server import start_xvfb
+
 pytestmark = pytest.mark.xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
-START_DEADLINE = 15.0
 
 SCRIPT = textwrap.dedent(
     r"""
@@ -119,44 +118,13 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read_fd, write_fd = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    deadline = time.monotonic() + START_DEADLINE
-    received = b""
-    try:
-        while not received.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or process.poll() is not None:
-                raise RuntimeError("Xvfb did not report a display in time")
-            ready, _, _ = select.select([read_fd], [], [], remaining)
-            if ready:
-                chunk = os.read(read_fd, 64)
-                if not chunk:
-                    raise RuntimeError("Xvfb closed its display pipe")
-                received += chunk
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        os.close(read_fd)
-    return process, ":" + received.decode().strip()
-
-
 @pytest.fixture(scope="module")
 def xvfb_display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb) - no screenshots")
     if sys.platform == "win32":
         pytest.skip("Xvfb screenshots are made on Linux")
-    process, display = _start_xvfb()
+    process, display = start_xvfb("1280x1024x24")
     try:
         yield display
     finally:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -36,9 +37,8 @@ SORTABLE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FileRow:
-    """One `filelist` row, as frontends see it."""
+class FileRow(NamedTuple):
+    """One `filelist` row, as frontends see it (a NamedTuple: the planner loads every row)."""
 
     id: int
     rel_path: str
