@@ -12,11 +12,11 @@ changed one only as a warning. Imports engine modules only; never bookkeeping or
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
-import shiboken6
 from dotenv import dotenv_values
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -204,27 +204,21 @@ class _Field(QWidget):
             self.set_text(str(Path(chosen)))
 
 
-class _ConnectionWorker(QObject):
-    """Runs one blocking connection test (trusting a host key first if asked) off the GUI thread."""
+class _ResultRelay(QObject):
+    """Carries a connection test's result from its worker thread to the dialog (queued)."""
 
     tested = Signal(object)  # ConnectionResult
 
-    def __init__(self, settings: object, trust: HostKeyInfo | None = None) -> None:
-        super().__init__()
-        self.settings = settings
-        self.trust = trust
 
-    @Slot()
-    def run(self) -> None:
-        if self.trust is not None:
-            try:
-                path = trust_host(self.trust)
-            except OeleoError as exc:
-                message = f"{exc.title} {exc.hint}".strip()
-                self.tested.emit(ConnectionResult(ok=False, message=message))
-                return
-            log.info("Trusted %s for %s in %s", self.trust.fingerprint, self.trust.host, path)
-        self.tested.emit(test_connection(self.settings))  # type: ignore[arg-type]
+def _run_connection_test(settings: object, trust: HostKeyInfo | None) -> ConnectionResult:
+    """One blocking connection test (trusting a host key first if asked); never raises."""
+    if trust is not None:
+        try:
+            path = trust_host(trust)
+        except OeleoError as exc:
+            return ConnectionResult(ok=False, message=f"{exc.title} {exc.hint}".strip())
+        log.info("Trusted %s for %s in %s", trust.fingerprint, trust.host, path)
+    return test_connection(settings)  # type: ignore[arg-type]
 
 
 class SettingsDialog(QDialog):
@@ -250,7 +244,8 @@ class SettingsDialog(QDialog):
         self._validation_timer.timeout.connect(self.validate)
         self._build()
         self._load_keyring_secrets()
-        self._thread: QThread | None = None
+        self._thread: threading.Thread | None = None
+        self._relays: list[_ResultRelay] = []
         self._pending_settings: object = None
         self._on_kind_changed()
         self.validate()
@@ -467,36 +462,43 @@ class SettingsDialog(QDialog):
         self._pending_settings = settings
         self.test_button.setEnabled(False)
         self._show_status(None, "Testing the connection…")
-        self._start_worker(_ConnectionWorker(settings))
+        self._start_worker(settings)
 
-    def _start_worker(self, worker: _ConnectionWorker) -> None:
-        """Run `worker` in its own thread, owned by the application (not by this dialog).
+    def _start_worker(self, settings: object, trust: HostKeyInfo | None = None) -> None:
+        """Run the test on a plain Python thread; its result reaches the GUI thread queued.
 
-        The dialog may be closed or deleted while a server is slow to answer; the thread then
-        finishes on its own and deletes itself, and its result goes nowhere.
+        No QThread or worker QObject is created and deleted per test, so a dialog closed while a
+        server is slow to answer cannot race with Qt deleting them in another thread.
         """
-        thread = QThread(QCoreApplication.instance())
-        thread.setObjectName("settings-connection-test")
-        worker.moveToThread(thread)
-        thread.worker = worker  # type: ignore[attr-defined]  # kept alive with the thread
-        thread.started.connect(worker.run)
-        worker.tested.connect(self._on_worker_tested)
-        # Direct: quit() is thread-safe, and a queued call would wait for a busy GUI thread.
-        worker.tested.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(thread.deleteLater)
+        relay = _ResultRelay()
+        relay.tested.connect(self._on_worker_tested)
+        self._relays.append(relay)  # deleted in the GUI thread, after its result arrived
+
+        def run() -> None:
+            try:
+                result = _run_connection_test(settings, trust)
+            except Exception as exc:  # a thread must report, never die silently
+                log.exception("connection test failed")
+                result = ConnectionResult(ok=False, message=f"Unexpected error: {exc}")
+            relay.tested.emit(result)
+
+        thread = threading.Thread(target=run, name="settings-connection-test", daemon=True)
         self._thread = thread
         thread.start()
 
     @Slot(object)
     def _on_worker_tested(self, result: ConnectionResult) -> None:
+        relay = self.sender()
+        if relay in self._relays:
+            self._relays.remove(relay)
+            relay.deleteLater()
         info = result.host_key
         self._show_status(result.ok, result.message, warning=info is not None and info.changed)
         self.connection_tested.emit(result)
         if info is not None and not info.changed:
             if self.ask_trust_host_key(info):
                 self._show_status(None, "Trusting the host key and testing again…")
-                self._start_worker(_ConnectionWorker(self._pending_settings, trust=info))
+                self._start_worker(self._pending_settings, trust=info)
                 return
             self._show_status(False, result.message + " The key was not trusted; nothing stored.")
         self.test_button.setEnabled(True)
@@ -525,8 +527,8 @@ class SettingsDialog(QDialog):
     def _stop_thread(self) -> None:
         """Wait (bounded) for a running test, so closing never leaves it half-reported."""
         thread, self._thread = self._thread, None
-        if thread is not None and shiboken6.isValid(thread) and thread.isRunning():
-            thread.wait(30_000)
+        if thread is not None and thread.is_alive():
+            thread.join(30.0)
 
     def done(self, result: int) -> None:
         self._stop_thread()
