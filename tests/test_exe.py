@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from oeleo_gui import __version__
+from tests.xvfb_server import start_xvfb
 
 pytestmark = [pytest.mark.exe, pytest.mark.timeout(900)]
 
@@ -385,9 +386,9 @@ def test_double_click_shows_the_tray_on_x11(app_dir: Path, home: Path, tmp_path:
     dst.mkdir()
     files = write_source(src)
     write_env(tmp_path / ".env", source_settings(src, str(dst)))
-    display = next(f":{n}" for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    xvfb, display = start_xvfb("1024x768x24")  # picks a free display itself: no race
     env = clean_env(home, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[subprocess.Popen[bytes]] = [xvfb]
 
     def start(*command: str) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -404,11 +405,9 @@ def test_double_click_shows_the_tray_on_x11(app_dir: Path, home: Path, tmp_path:
         end = time.monotonic() + 30
         while not condition():
             assert time.monotonic() < end, f"timed out waiting for {what}"
-            time.sleep(0.1)  # polling other processes, with a deadline
+            time.sleep(0.1)  # allow-sleep: polling other processes, with a deadline
 
     try:
-        start("Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-        wait_for(lambda: answers("xdpyinfo"), "Xvfb")
         start("trayer", "--edge", "top", "--align", "right", "--widthtype", "request")
         wait_for(lambda: answers("xdotool", "search", "--class", "trayer"), "trayer")
         app = start(str(app_dir / GUI_NAME))

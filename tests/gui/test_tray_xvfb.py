@@ -33,7 +33,7 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         if time.monotonic() > end:
             pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling an external process with a deadline, not waiting for time
+        time.sleep(0.05)  # allow-sleep: polling an external process, with a deadline
 
 
 def answers(*command: str, env: dict[str, str]) -> bool:
