@@ -8,7 +8,8 @@ so no test reads or writes the real user's configuration, data, logs or autostar
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,21 @@ def private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         for key in [k for k in os.environ if k.startswith(("OELEO_", "OA_"))]:
             del os.environ[key]
         os.environ.update(saved)
+
+
+OLD = time.time() - 3 * 24 * 3600  # comfortably past any settle time
+
+
+def write_file(root: Path, rel: str, content: bytes | str, *, mtime: float | None = OLD) -> Path:
+    """Write a source file (old enough to be settled unless `mtime` says otherwise)."""
+    path = root.joinpath(*rel.split("/"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+@pytest.fixture
+def write() -> Callable[..., Path]:
+    return write_file

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,17 +9,6 @@ import pytest
 
 from oeleo_gui.engine.config import Settings, settings_from_values
 from oeleo_gui.engine.worker import Engine
-
-OLD = time.time() - 3 * 24 * 3600  # comfortably past any settle time
-
-
-def write_file(root: Path, rel: str, content: bytes | str, *, mtime: float | None = OLD) -> Path:
-    path = root.joinpath(*rel.split("/"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode() if isinstance(content, str) else content)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
 
 
 @pytest.fixture

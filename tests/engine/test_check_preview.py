@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from oeleo_gui.engine.events import FileCode, Outcome
-from tests.engine.conftest import write_file
+from tests.conftest import write_file
 
 
 def test_check_reports_present_out_of_sync_and_missing(make_engine, src, dst) -> None:

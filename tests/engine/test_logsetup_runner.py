@@ -11,7 +11,7 @@ from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.runner import run_loop
 from oeleo_gui.engine.scheduler import Schedule
-from tests.engine.conftest import write_file
+from tests.conftest import write_file
 
 
 def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.scanner import scan
-from tests.engine.conftest import write_file
+from tests.conftest import write_file
 
 
 def names(root: Path, flt: FileFilter, recursive: bool = False) -> list[str]:

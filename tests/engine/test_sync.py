@@ -17,7 +17,7 @@ from oeleo_gui.engine.connectors.base import is_temp_name
 from oeleo_gui.engine.connectors.local import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
 from oeleo_gui.engine.events import CancelToken, FileCode, NullReporter, Outcome
-from tests.engine.conftest import write_file
+from tests.conftest import write_file
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

@@ -7,7 +7,6 @@ deterministic. Every EngineThread and TrayApp made here is shut down and checked
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +20,6 @@ from oeleo_gui.engine.connectors.local import LocalConnector
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.worker import Engine
 
-OLD = time.time() - 3 * 24 * 3600
 GATE_TIMEOUT = 10.0
 
 
@@ -67,20 +65,6 @@ class GateConnector(LocalConnector):
             progress=gated,
             cancel=cancel,
         )
-
-
-def write_file(root: Path, rel: str, content: bytes, *, mtime: float | None = OLD) -> Path:
-    path = root.joinpath(*rel.split("/"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
-
-
-@pytest.fixture
-def write() -> Callable[..., Path]:
-    return write_file
 
 
 @pytest.fixture

@@ -49,19 +49,24 @@ def x_display() -> Iterator[dict[str, str]]:
         pytest.skip(f"needs {', '.join(missing)} (apt install xvfb trayer x11-utils xdotool)")
     xvfb, display = start_xvfb("1280x800x24")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    trayer = None
+    trayer: subprocess.Popen[bytes] | None = None
+    command = [
+        *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
+        *("--height", "24", "--transparent", "false", "--tint", "0xdddddd"),
+    ]
+
+    def trayer_is_up() -> bool:
+        # trayer (GTK) occasionally dies while starting on a busy machine: start it again.
+        nonlocal trayer
+        if trayer is None or trayer.poll() is not None:
+            trayer = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        return answers("xdotool", "search", "--class", "trayer", env=env)
+
     try:
         wait_for(lambda: answers("xdpyinfo", env=env), "Xvfb")
-        trayer = subprocess.Popen(
-            [
-                *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
-                *("--height", "24", "--transparent", "false", "--tint", "0xdddddd"),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: answers("xdotool", "search", "--class", "trayer", env=env), "trayer")
+        wait_for(trayer_is_up, "trayer")
         yield env
     finally:
         for proc in (trayer, xvfb):

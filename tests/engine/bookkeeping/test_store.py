@@ -9,7 +9,7 @@ from pathlib import Path
 from oeleo_gui.engine.bookkeeping.migrations import LATEST_VERSION
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.events import FileCode
-from tests.engine.conftest import write_file
+from tests.conftest import write_file
 
 UPSTREAM_SCHEMA = """
 CREATE TABLE "filelist" ("id" INTEGER NOT NULL PRIMARY KEY, "processed_date" DATETIME NOT NULL,
