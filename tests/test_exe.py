@@ -11,7 +11,6 @@ imported lazily, so only running them proves they were bundled), and the tray st
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sqlite3
@@ -20,12 +19,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from oeleo_gui import __version__
+from tests import sshd_server
 from tests.xvfb_server import start_xvfb
 
 pytestmark = [pytest.mark.exe, pytest.mark.timeout(900)]
@@ -212,7 +211,7 @@ def sshd() -> Iterator[Any]:
     """A real OpenSSH server from tests/sshd_server.py (as tests/engine/connectors uses)."""
     if IS_WINDOWS:
         pytest.skip("the test sshd runs on Linux")
-    module = _load_sshd_server()
+    module = sshd_server
     binary = module.sshd_binary()
     if binary is None:
         pytest.skip("no sshd binary: install openssh-server to run the SSH tests")
@@ -221,19 +220,6 @@ def sshd() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
-
-
-def _load_sshd_server() -> ModuleType:
-    name = "oeleo_tests_sshd_server"  # the name tests/engine/connectors/conftest.py uses
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "sshd_server.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
 
 
 def ssh_settings(server: Any, key: str) -> dict[str, str]:

@@ -7,36 +7,17 @@ benchmark) and skipped, saying why, only when no `sshd` binary is installed.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from oeleo_gui.engine.config import SshSettings
 from oeleo_gui.engine.connectors.ssh import SshConnector
-
-
-def _load_sshd_server() -> ModuleType:
-    name = "oeleo_tests_sshd_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parents[2] / "sshd_server.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-sshd_server = _load_sshd_server()
+from tests import sshd_server
 
 
 @pytest.fixture(scope="session")

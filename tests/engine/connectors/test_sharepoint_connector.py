@@ -8,19 +8,17 @@ refused credentials, read-only library, quota) are switched on in the server, no
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+import tests.sharepoint_server as sp
 from oeleo_gui.engine.config import SharePointSettings
 from oeleo_gui.engine.connectors.base import Connector, Upload, is_temp_name, temp_name_for
 from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
@@ -41,26 +39,6 @@ pytestmark = pytest.mark.sharepoint
 CHUNK = 256 * 1024
 LIB = "/sites/lab/Shared Documents"
 ROOT = f"{LIB}/instrument/data"
-
-
-def _load_sharepoint_server() -> ModuleType:
-    """Loads tests/sharepoint_server by path (tests/ is not a package on sys.path)."""
-    name = "oeleo_tests_sharepoint_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    folder = Path(__file__).resolve().parents[2] / "sharepoint_server"
-    spec = importlib.util.spec_from_file_location(
-        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sp = _load_sharepoint_server()
 
 
 @pytest.fixture

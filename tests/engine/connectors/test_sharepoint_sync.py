@@ -6,16 +6,14 @@ Settings come from `settings_from_values` exactly as from a `.env`; the connecto
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+import tests.sharepoint_server as sp
 from oeleo_gui.engine.config import Settings, settings_from_values
 from oeleo_gui.engine.connectors.base import is_temp_name
 from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
@@ -26,26 +24,6 @@ pytestmark = pytest.mark.sharepoint
 
 ROOT = "/sites/lab/Shared Documents/instrument/data"
 CHUNK = 256 * 1024
-
-
-def _load_sharepoint_server() -> ModuleType:
-    """Loads tests/sharepoint_server by path (tests/ is not a package on sys.path)."""
-    name = "oeleo_tests_sharepoint_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    folder = Path(__file__).resolve().parents[2] / "sharepoint_server"
-    spec = importlib.util.spec_from_file_location(
-        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sp = _load_sharepoint_server()
 
 
 @pytest.fixture
