@@ -7,10 +7,10 @@ from pathlib import Path
 
 from oeleo_gui.engine.events import CancelToken
 
-READ_CHUNK = 1024 * 1024
+READ_CHUNK = 64 * 1024  # hashed while still in the CPU cache: faster than larger chunks
 
 
-def md5_file(path: Path, cancel: CancelToken | None = None) -> str:
+def md5_file(path: str | Path, cancel: CancelToken | None = None) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb", buffering=0) as fh:
         while chunk := fh.read(READ_CHUNK):

@@ -17,6 +17,7 @@ MAX_BYTES = 1_000_000
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MASK = "********"
+_LINE_ALLOWANCE = 1000
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(password|passphrase|client_secret|secret|token)(\s*[=:]\s*)(\S+)"
 )
@@ -57,7 +58,14 @@ class _OeleoHandlerMixin:
 
 
 class _FileHandler(_OeleoHandlerMixin, RotatingFileHandler):
-    pass
+    """RotatingFileHandler without two `stat` calls and a second formatting per record (a first
+    copy logs a line per file); it rolls over when a line of up to 1 kB might not fit."""
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 (stdlib name)
+        if self.stream is None:
+            self.stream = self._open()
+        self.stream.seek(0, 2)  # another process (tray, command line) may have written
+        return self.stream.tell() + _LINE_ALLOWANCE >= self.maxBytes
 
 
 class _StreamHandler(_OeleoHandlerMixin, logging.StreamHandler):  # type: ignore[type-arg]

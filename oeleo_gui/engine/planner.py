@@ -1,12 +1,13 @@
 """Deciding, per file, what a run does, from the scan and the bookkeeping rows. Pure: no I/O.
 
 A file whose size and mtime match its row is unchanged without being read; a file that may have
-changed but kept its size is hashed (HASH) and copied only if its content differs.
+changed but kept its size is hashed (HASH) and copied only if its content differs. Unchanged
+files are only counted: a re-run where nothing changed makes no object per file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -36,18 +37,67 @@ class Decision(NamedTuple):
     legacy_name: str | None = None  # an upstream row (bare name) this file takes over
 
 
+class Plan(NamedTuple):
+    decisions: list[Decision]
+    """Every file that needs more than a glance (no Decision is made for unchanged files)."""
+    unchanged: int
+
+
+RowsFor = Callable[[Collection[str]], Mapping[str, FileRow]]
+"""Loads the rows of these relative paths (or bare upstream names); missing ones are left out."""
+
+
+def clean_stats(rows: Mapping[str, FileRow]) -> dict[str, tuple[int, int]]:
+    """`FileListStore.clean_stats` for rows already in memory (the read-only preview)."""
+    return {
+        rel: (r.size, r.mtime_ns)
+        for rel, r in rows.items()
+        if r.code is FileCode.COPY_IF_CHANGED
+        and r.checksum
+        and r.size is not None
+        and r.mtime_ns is not None
+    }
+
+
 def plan(
     files: Sequence[LocalFile],
-    rows: Mapping[str, FileRow],
+    clean: Mapping[str, tuple[int, int]],
+    rows_for: RowsFor,
     *,
     now: float,
     settle_seconds: float,
     mirror_subdirs: bool,
-) -> list[Decision]:
-    decisions: list[Decision] = []
+) -> Plan:
+    """Decide for every file; `clean` holds (size, mtime_ns) of rows a file can match unchanged.
+
+    A run where nothing changed is one dictionary lookup per file: rows are loaded (`rows_for`)
+    only for the files that did not match, which is what keeps a re-run of 20 000 files cheap.
+    """
     claimed_dest: dict[str, str] = {}
+    todo: list[LocalFile] = []
+    unchanged = 0
+    stats_of = clean.get
+    if mirror_subdirs:  # destination names are the unique relative paths: nothing can clash
+        for f in files:
+            if stats_of(f[0]) == f[1:]:
+                unchanged += 1
+            else:
+                todo.append(f)
+    else:  # flattened: an unchanged file keeps the destination name it already has
+        for f in files:
+            name = f.name
+            if name not in claimed_dest and stats_of(f[0]) == f[1:]:
+                claimed_dest[name] = f.rel_path
+                unchanged += 1
+            else:
+                todo.append(f)
+    if not todo:
+        return Plan([], unchanged)
+    wanted = {f.rel_path for f in todo} | {f.name for f in todo if "/" in f.rel_path}
+    rows = rows_for(wanted)
+    decisions: list[Decision] = []
     adopted: set[str] = set()
-    for f in files:
+    for f in todo:
         dest_rel = flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror_subdirs)
         row = rows.get(f.rel_path)
         legacy_name = None
@@ -57,8 +107,11 @@ def plan(
                 row, legacy_name = candidate, f.name
                 adopted.add(f.name)
         action, reason = _decide(f, row, dest_rel, claimed_dest, now, settle_seconds)
-        decisions.append(Decision(f, action, reason, dest_rel, row, legacy_name))
-    return decisions
+        if action is Action.UNCHANGED:
+            unchanged += 1
+        else:
+            decisions.append(Decision(f, action, reason, dest_rel, row, legacy_name))
+    return Plan(decisions, unchanged)
 
 
 def _decide(

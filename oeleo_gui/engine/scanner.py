@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,12 +38,42 @@ def _inside(root: str, target: str) -> bool:
     return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
 
+class ScanResult(NamedTuple):
+    files: list[LocalFile]
+    """The filtered files, sorted by relative path, less those that matched `known`."""
+    matched: int
+    """How many files had exactly the (size, mtime_ns) given for them in `known`."""
+
+
 def scan(
     root: Path, flt: FileFilter, *, recursive: bool, cancel: CancelToken | None = None
 ) -> list[LocalFile]:
     """The filtered files under `root`, sorted by relative path."""
+    return walk(root, flt, recursive=recursive, cancel=cancel).files
+
+
+def walk(
+    root: Path,
+    flt: FileFilter,
+    *,
+    recursive: bool,
+    cancel: CancelToken | None = None,
+    known: Mapping[str, tuple[int, int]] | None = None,
+) -> ScanResult:
+    """Scan `root`; files whose stat equals `known[rel_path]` are only counted, not listed.
+
+    This loop is the cost of a run where nothing changed (one `stat` per file), so it does as
+    little as it can per entry: the name test is a specialised callable, the date test is
+    skipped when there is no date rule, links take a slower path of their own, and a file that
+    matches `known` costs one dictionary lookup instead of an object, a sort and a decision."""
     real_root = os.path.realpath(root)
     found: list[LocalFile] = []
+    append = found.append
+    known_stat = (known or {}).get
+    matched = 0
+    matches_name = flt.name_matcher()
+    matches_mtime = flt.matches_mtime if flt.has_date_rule else None
+    make = LocalFile._make
     visited = {real_root}
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
@@ -50,41 +81,72 @@ def scan(
         if cancel is not None:
             cancel.raise_if_cancelled()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError as exc:
             log.warning("cannot list %s: %s", folder, exc.strerror or exc)
             continue
         for entry in entries:
-            rel = prefix + entry.name
+            name = entry.name
             try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    target = os.path.realpath(entry.path)
-                    if not _inside(real_root, target):
-                        log.debug("skipping %s: its link points outside the source folder", rel)
+                if entry.is_symlink():
+                    st = _follow_link(entry, prefix, real_root, visited, stack, recursive)
+                    if st is None or not matches_name(name):
                         continue
-                    is_dir = os.path.isdir(target)
+                elif entry.is_dir(follow_symlinks=False):
+                    real = os.path.realpath(entry.path) if recursive else ""
+                    if recursive and real not in visited:  # a Windows junction can loop
+                        visited.add(real)
+                        stack.append((entry.path, prefix + name + "/"))
+                    continue
+                elif matches_name(name):
+                    st = entry.stat(follow_symlinks=False)
                 else:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                if is_dir:
-                    if recursive:
-                        real = os.path.realpath(entry.path)
-                        if real not in visited:
-                            visited.add(real)
-                            stack.append((entry.path, rel + "/"))
                     continue
-                if not flt.matches_name(entry.name):
-                    continue
-                st = entry.stat(follow_symlinks=is_link)
             except OSError as exc:
-                log.debug("skipping %s: %s", rel, exc)
+                log.debug("skipping %s%s: %s", prefix, name, exc)
                 continue
-            if not flt.matches_mtime(st.st_mtime):
-                continue
-            found.append(LocalFile(rel, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.rel_path)
-    return found
+            if matches_mtime is None or matches_mtime(st.st_mtime):
+                rel = prefix + name
+                if known_stat(rel) == (st.st_size, st.st_mtime_ns):
+                    matched += 1
+                else:
+                    append(make((rel, st.st_size, st.st_mtime_ns)))
+    found.sort()
+    return ScanResult(found, matched)
+
+
+def _follow_link(
+    entry: os.DirEntry[str],
+    prefix: str,
+    real_root: str,
+    visited: set[str],
+    stack: list[tuple[str, str]],
+    recursive: bool,
+) -> os.stat_result | None:
+    """A link's target stat when it is a file inside the source; folders join the walk once."""
+    target = os.path.realpath(entry.path)
+    if not _inside(real_root, target):
+        log.debug("skipping %s%s: its link points outside the source folder", prefix, entry.name)
+        return None
+    if os.path.isdir(target):
+        if recursive and target not in visited:
+            visited.add(target)
+            stack.append((entry.path, prefix + entry.name + "/"))
+        return None
+    return entry.stat(follow_symlinks=True)
 
 
 def source_path(root: Path, rel_path: str) -> Path:
     return root.joinpath(*rel_path.split("/"))
+
+
+def native_prefix(root: Path) -> str:
+    """`str(root)` ending in a separator: `native_prefix(root) + native(rel)` is the path."""
+    text = str(root)
+    return text if text.endswith(os.sep) else text + os.sep
+
+
+def native(rel_path: str) -> str:
+    """A POSIX-style relative path with this system's separators (no pathlib: hot paths)."""
+    return rel_path if os.sep == "/" else rel_path.replace("/", os.sep)

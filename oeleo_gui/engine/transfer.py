@@ -28,7 +28,7 @@ from oeleo_gui.engine.errors import (
 )
 from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
 from oeleo_gui.engine.planner import Decision
-from oeleo_gui.engine.scanner import source_path
+from oeleo_gui.engine.scanner import native, native_prefix, source_path
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500
@@ -110,6 +110,7 @@ class BatchCopier:
         reconnect_attempts: int,
     ) -> None:
         self.source_root = source_root
+        self._source_prefix = native_prefix(source_root)
         self.connector = connector
         self.store = store
         self.reporter = reporter
@@ -236,7 +237,7 @@ class BatchCopier:
 
     def _source_unchanged(self, d: Decision, upload: Upload) -> bool:
         try:
-            st = os.stat(source_path(self.source_root, d.file.rel_path))
+            st = os.stat(self._source_prefix + native(d.file.rel_path))
         except OSError:
             return False
         return st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from oeleo_gui.engine.bookkeeping.store import FileListStore, FileRow
+from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checksum import md5_file
 from oeleo_gui.engine.config import Settings, preflight_problems
 from oeleo_gui.engine.connectors import make_connector
@@ -36,8 +36,8 @@ from oeleo_gui.engine.events import (
     RunSummary,
 )
 from oeleo_gui.engine.filters import FileFilter
-from oeleo_gui.engine.planner import Action, Decision, plan
-from oeleo_gui.engine.scanner import LocalFile, scan, source_path
+from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.scanner import LocalFile, scan, source_path, walk
 from oeleo_gui.engine.transfer import BatchCopier, Progress
 
 log = logging.getLogger(__name__)
@@ -93,14 +93,36 @@ class Engine:
             cancel=cancel,
         )
 
-    def _plan(self, files: list[LocalFile], rows: dict[str, FileRow]) -> list[Decision]:
-        return plan(
-            files,
-            rows,
-            now=self._clock(),
-            settle_seconds=self.settings.settle_seconds,
-            mirror_subdirs=self.settings.include_subdirs and self.settings.external_subdirs,
+    def _scan_and_plan(
+        self,
+        clean: Mapping[str, tuple[int, int]],
+        rows_for: RowsFor,
+        cancel: CancelToken | None = None,
+    ) -> Plan:
+        """Decide for every source file; unchanged files are counted during the scan.
+
+        When destination names are the relative paths (subfolders mirrored, or none scanned)
+        no two files can claim one name, so a file matching its clean row needs no decision.
+        Otherwise the planner sees every file, to settle name clashes in a fixed order."""
+        settings = self.settings
+        mirror = settings.include_subdirs and settings.external_subdirs
+        names_unique = mirror or not settings.include_subdirs
+        scanned = walk(
+            settings.source,
+            self.filter,
+            recursive=settings.include_subdirs,
+            cancel=cancel,
+            known=clean if names_unique else None,
         )
+        planned = plan(
+            scanned.files,
+            clean,
+            rows_for,
+            now=self._clock(),
+            settle_seconds=settings.settle_seconds,
+            mirror_subdirs=mirror,
+        )
+        return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
     # --- sync -----------------------------------------------------------------------------------
     def sync(
@@ -166,11 +188,13 @@ class Engine:
         store = self.store
         connector = self.connector
         connector.connect()
-        connector.ensure_ready()
         self._sweep_journal(store, connector)
-        files = self.scan(cancel)
-        decisions = self._plan(files, store.all_rows())
-        to_copy = self._settle_hashes(decisions, results, counts, store, reporter, cancel)
+        planned = self._scan_and_plan(store.clean_stats(), store.rows_for, cancel)
+        counts["unchanged"] += planned.unchanged
+        to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
+        if not to_copy:
+            return  # nothing to write: the destination's write probe can wait for a run that has
+        connector.ensure_ready()
         progress = Progress(reporter, len(to_copy), sum(d.file.size for d in to_copy))
         copier = BatchCopier(
             source_root=self.settings.source,
@@ -245,7 +269,11 @@ class Engine:
         self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
     ) -> None:
         rows = FileListStore.read_only_rows(self.settings.db_path)
-        decisions = self._plan(self.scan(), rows)
+        planned = self._scan_and_plan(
+            clean_stats(rows), lambda names: {n: rows[n] for n in names if n in rows}
+        )
+        counts["unchanged"] += planned.unchanged
+        decisions = planned.decisions
         for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
             result = FileResult(
                 rel_path=d.file.rel_path,

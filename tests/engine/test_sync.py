@@ -52,6 +52,7 @@ def test_unchanged_files_are_not_read_on_the_next_run(make_engine, src, monkeypa
 
     monkeypatch.setattr(worker_module, "md5_file", must_not_read)
     monkeypatch.setattr(LocalConnector, "upload_temp", must_not_read)
+    monkeypatch.setattr(LocalConnector, "ensure_ready", must_not_read)  # not even a write probe
     summary = engine.sync()
     assert summary.ok and summary.unchanged == 5 and not summary.copied
 
@@ -103,6 +104,20 @@ def test_flattened_destination_reports_a_name_clash(make_engine, src, dst, tmp_p
     assert [r.rel_path for r in summary.failed] == ["run2/a.res"]
     assert "OA_EXTERNAL_SUBDIRS" in summary.failed[0].reason
     assert files_in(dst) == {"a.res": b"first"}
+
+
+def test_a_flattened_name_stays_with_the_file_already_copied_under_it(
+    make_engine, src, dst, tmp_path
+) -> None:
+    write_file(src, "run2/a.res", "second")
+    engine = make_engine(OA_INCLUDE_SUBDIRS="yes", OELEO_DB_NAME=str(tmp_path / "flat.db"))
+    assert [r.rel_path for r in engine.sync().copied] == ["run2/a.res"]
+    write_file(src, "run1/a.res", "first")  # sorts first, but a.res is taken
+    summary = engine.sync()
+    assert summary.unchanged == 1 and not summary.copied
+    assert [r.rel_path for r in summary.failed] == ["run1/a.res"]
+    assert "same destination name as run2/a.res" in summary.failed[0].reason
+    assert files_in(dst) == {"a.res": b"second"}
 
 
 def test_a_file_still_being_written_waits_for_the_settle_time(make_engine, src, dst) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import peewee as pw
-from playhouse.migrate import SqliteMigrator, migrate
 
 from oeleo_gui.engine.bookkeeping.models import Models, upstream_filelist
 
@@ -21,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def _v1_file_columns(db: pw.Database, models: Models) -> None:
+    from playhouse.migrate import SqliteMigrator, migrate  # only old databases need it
+
     m = SqliteMigrator(db)
     existing = {c.name for c in db.get_columns("filelist")}
     ops = [

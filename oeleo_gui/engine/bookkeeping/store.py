@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from oeleo_gui.engine.events import FileCode, RunSummary
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 15_000
+_IN_CHUNK = 500  # names per `IN (...)` query, well under SQLite's variable limit
 SORTABLE_COLUMNS = (
     "local_name",
     "code",
@@ -80,7 +81,13 @@ def _to_datetime(value: object) -> datetime | None:
         return None
 
 
+_CODES = {int(c): c for c in FileCode}
+
+
 def _code(value: object) -> FileCode:
+    code = _CODES.get(value)  # type: ignore[call-overload]
+    if code is not None:
+        return code
     try:
         return FileCode(int(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -217,27 +224,43 @@ class FileListStore:
         rec = F.get_or_none(F.local_name == rel_path)
         return self._row(rec) if rec else None
 
+    _SELECT_LIGHT = (
+        "SELECT id, local_name, code, checksum, external_name, size, mtime_ns, last_error"
+        " FROM filelist"
+    )
+
+    @staticmethod
+    def _light_row(r: Sequence) -> FileRow:  # type: ignore[type-arg]
+        return FileRow(r[0], r[1], _code(r[2]), r[3], r[4], None, r[5], r[6], None, r[7])
+
     def all_rows(self) -> dict[str, FileRow]:
-        """Every row keyed by relative path (the planner's view): one query, no model objects."""
+        """Every row keyed by relative path (for `check`): one query, no model objects."""
+        cursor = self.db.execute_sql(self._SELECT_LIGHT)
+        return {r[1]: self._light_row(r) for r in cursor}
+
+    def clean_stats(self) -> dict[str, tuple[int, int]]:
+        """(size, mtime_ns) of the rows a file can be unchanged against, without being read.
+
+        Those are code 1 rows with a checksum and a recorded stat (see `planner.clean_stats`)."""
         cursor = self.db.execute_sql(
-            "SELECT id, local_name, code, checksum, external_name, size, mtime_ns, last_error"
-            " FROM filelist"
+            "SELECT local_name, size, mtime_ns FROM filelist WHERE code = 1"
+            " AND checksum <> '' AND size IS NOT NULL AND mtime_ns IS NOT NULL"
         )
-        return {
-            r[1]: FileRow(
-                id=r[0],
-                rel_path=r[1],
-                code=_code(r[2]),
-                checksum=r[3],
-                external_name=r[4],
-                processed_date=None,
-                size=r[5],
-                mtime_ns=r[6],
-                last_copied=None,
-                last_error=r[7],
+        return {name: (size, mtime_ns) for name, size, mtime_ns in cursor}
+
+    def rows_for(self, rel_paths: Collection[str]) -> dict[str, FileRow]:
+        """The rows of these relative paths (or upstream bare names), in a few queries."""
+        names = list(rel_paths)
+        found: dict[str, FileRow] = {}
+        for start in range(0, len(names), _IN_CHUNK):
+            chunk = names[start : start + _IN_CHUNK]
+            placeholders = ", ".join("?" * len(chunk))  # only "?"s: the names are parameters
+            cursor = self.db.execute_sql(
+                f"{self._SELECT_LIGHT} WHERE local_name IN ({placeholders})",
+                chunk,
             )
-            for r in cursor
-        }
+            found.update((r[1], self._light_row(r)) for r in cursor)
+        return found
 
     def rows(self, code: FileCode | None = None) -> Iterator[FileRow]:
         F = self.models.file

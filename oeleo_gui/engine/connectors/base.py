@@ -36,8 +36,8 @@ CHUNK_SIZE = 1024 * 1024
 
 def temp_name_for(rel_path: str) -> str:
     """A recognisable temporary name in the same folder: `dir/.name.<8 hex>.oeleo-part`."""
-    p = PurePosixPath(rel_path)
-    return str(p.with_name(f".{p.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"))
+    folder, slash, name = rel_path.rpartition("/")
+    return f"{folder}{slash}.{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
 def is_temp_name(name: str) -> bool:

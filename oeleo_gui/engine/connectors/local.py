@@ -1,10 +1,10 @@
 """A local or network folder (a mounted SMB share or a UNC path) as the destination.
 
-Writes go to a recognisable temporary name in the final folder, are flushed to disk (one
-`syncfs` per batch on Linux, an fsync per file elsewhere), verified by reading back, given the
-source's modification time and then `os.replace`d over the final name, so a crash never leaves a
-half-written file under the final name. OS errors are translated in
-`_translated` only.
+Writes go to a recognisable temporary name in the final folder, are verified by reading them
+back (large files while they are being copied, see `readback`), flushed to disk (one `syncfs`
+per batch on Linux, an fsync per file elsewhere), given the source's modification time and then
+`os.replace`d over the final name, so a crash never leaves a half-written file under the final
+name. OS errors are translated in `_translated` only.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 
 from oeleo_gui.engine.checksum import READ_CHUNK, md5_file
@@ -28,6 +29,7 @@ from oeleo_gui.engine.connectors.base import (
     is_temp_name,
     temp_name_for,
 )
+from oeleo_gui.engine.connectors.readback import ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
     DestinationError,
     DestinationFull,
@@ -38,8 +40,12 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.scanner import native, native_prefix
 
 log = logging.getLogger(__name__)
+READBACK_MIN_BYTES = 1024 * 1024  # files this large are read back while they are copied
+READBACK_STEP_BYTES = 1024 * 1024  # the read-back follows the copy this closely
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 # Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 SHARING_VIOLATION_CODES = (32, 33)
 # Windows: network path/name gone, ERROR_NETNAME_DELETED, ERROR_UNEXP_NET_ERR, ERROR_BAD_NETPATH
@@ -91,12 +97,19 @@ class LocalConnector:
         self.root = Path(root)
         self.description = to_user_path(self.root)
         self._renamed_since_flush = False
+        self._prefix = native_prefix(self.root)
+        self._made_folders: set[str] = set()
+        self._readback = ReadBackWorker()
+        self._pending: dict[str, Future[tuple[int, str]]] = {}  # temp name -> read-back result
 
     # --- connection (nothing to open, but the folder can vanish) --------------------------------
     def connect(self) -> None:
         self.ensure_exists()
 
     def close(self) -> None:
+        for temp_rel_path in list(self._pending):
+            self._forget_readback(temp_rel_path)
+        self._readback.shutdown()
         if self._renamed_since_flush:
             self._flush_to_disk()  # the last batch's renames
 
@@ -129,8 +142,18 @@ class LocalConnector:
     def _path(self, rel_path: str) -> Path:
         return self.root.joinpath(*PurePosixPath(rel_path).parts)
 
+    def _native(self, rel_path: str) -> str:
+        """`_path` as a string, without pathlib: this runs several times per copied file."""
+        return self._prefix + native(rel_path)
+
+    def _make_parent(self, native: str) -> None:
+        folder = os.path.dirname(native)
+        if folder not in self._made_folders:
+            os.makedirs(folder, exist_ok=True)
+            self._made_folders.add(folder)
+
     def external_name(self, rel_path: str) -> str:
-        return str(self._path(rel_path))
+        return self._native(rel_path)
 
     def list_files(
         self, *, recursive: bool, cancel: CancelToken | None = None
@@ -158,7 +181,7 @@ class LocalConnector:
     def stat(self, rel_path: str) -> RemoteEntry | None:
         with self._translated(rel_path):
             try:
-                st = self._path(rel_path).stat()
+                st = os.stat(self._native(rel_path))
             except FileNotFoundError:
                 return None
         return RemoteEntry(rel_path, st.st_size, st.st_mtime)
@@ -186,24 +209,38 @@ class LocalConnector:
         progress: ProgressCallback,
         cancel: CancelToken,
     ) -> Upload:
-        temp = self._path(temp_rel_path)
+        temp = self._native(temp_rel_path)
         src_fd = open_source(source)
+        readback: ReadBack | None = None
         try:
-            with self._translated(rel_path):
-                temp.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.md5(usedforsecurity=False)
             size = 0
             try:
-                with self._translated(rel_path), open(temp, "xb", buffering=0) as out:
-                    while chunk := os.read(src_fd, READ_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
-                        progress(size)
-                        cancel.raise_if_cancelled()
-                    if not _HAS_SYNCFS:
-                        os.fsync(out.fileno())  # else one syncfs per batch, in verify()
+                with self._translated(rel_path):
+                    self._make_parent(temp)
+                    out_fd = os.open(temp, _CREATE_NEW, 0o666)
+                    try:
+                        if os.fstat(src_fd).st_size >= READBACK_MIN_BYTES:
+                            readback = self._readback.start(temp)
+                        next_readback = READBACK_STEP_BYTES
+                        while chunk := os.read(src_fd, READ_CHUNK):
+                            digest.update(chunk)  # the bytes written are the bytes hashed
+                            _write_all(out_fd, chunk)
+                            size += len(chunk)
+                            if readback is not None and size >= next_readback:
+                                readback.advance(size)
+                                next_readback = size + READBACK_STEP_BYTES
+                            progress(size)
+                            cancel.raise_if_cancelled()
+                        if not _HAS_SYNCFS:
+                            os.fsync(out_fd)  # else one syncfs per batch, in verify()
+                    finally:
+                        os.close(out_fd)
+                if readback is not None:
+                    self._pending[temp_rel_path] = readback.finish()
             except BaseException:
+                if readback is not None and temp_rel_path not in self._pending:
+                    readback.abandon()
                 self.remove(temp_rel_path)
                 raise
         finally:
@@ -213,30 +250,33 @@ class LocalConnector:
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None
     ) -> dict[str, str]:
+        """Size and MD5 of what arrived: large files were read back during the copy (see
+        `readback`), small ones are read back here, after the batch is flushed to disk."""
         problems = {}
         if uploads:
             self._flush_to_disk()  # the data is durable before any rename makes it visible
         for upload in uploads:
-            temp = self._path(upload.temp_rel_path)
             with self._translated(upload.rel_path):
-                size = temp.stat().st_size
-                if size != upload.size:
-                    problems[upload.temp_rel_path] = (
-                        f"{size} bytes arrived, {upload.size} were sent"
-                    )
-                elif md5_file(temp, cancel) != upload.md5:
-                    problems[upload.temp_rel_path] = (
-                        "the content that arrived differs from the source"
-                    )
+                pending = self._pending.pop(upload.temp_rel_path, None)
+                if pending is not None:
+                    size, md5 = pending.result()
+                else:
+                    temp = self._native(upload.temp_rel_path)
+                    size = os.stat(temp).st_size
+                    md5 = md5_file(temp, cancel) if size == upload.size else ""
+            if size != upload.size:
+                problems[upload.temp_rel_path] = f"{size} bytes arrived, {upload.size} were sent"
+            elif md5 != upload.md5:
+                problems[upload.temp_rel_path] = "the content that arrived differs from the source"
         return problems
 
     def commit(self, upload: Upload) -> None:
-        temp = self._path(upload.temp_rel_path)
+        temp = self._native(upload.temp_rel_path)
         with self._translated(upload.rel_path):
             os.utime(temp, (upload.mtime, upload.mtime))
-            os.replace(temp, self._path(upload.rel_path))
+            os.replace(temp, self._native(upload.rel_path))
             if not _HAS_SYNCFS:
-                _fsync_folder(temp.parent)
+                _fsync_folder(Path(temp).parent)
         self._renamed_since_flush = True
 
     def _flush_to_disk(self) -> None:
@@ -254,10 +294,20 @@ class LocalConnector:
             os.rename(self._path(rel_from), target)
 
     def remove(self, rel_path: str) -> None:
+        self._forget_readback(rel_path)
         try:
-            self._path(rel_path).unlink(missing_ok=True)
+            os.unlink(self._native(rel_path))
+        except FileNotFoundError:
+            pass
         except OSError as exc:
             log.warning("could not remove %s: %s", rel_path, exc)
+
+    def _forget_readback(self, temp_rel_path: str) -> None:
+        """Wait for a read-back nobody will verify, so its descriptor is closed."""
+        pending = self._pending.pop(temp_rel_path, None)
+        if pending is not None:
+            with contextlib.suppress(Exception):
+                pending.result()
 
     def sweep(self, rel_paths: Sequence[str]) -> None:
         for rel_path in rel_paths:
@@ -296,6 +346,15 @@ class LocalConnector:
                 "Check that nobody is moving folders at the destination.",
             )
         return FileError(f"Could not write {rel_path} to {where}: {exc.strerror or exc}.", "")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """`os.write` may write less than asked (a full disk, a signal); write the rest."""
+    written = os.write(fd, data)
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _load_syncfs() -> Callable[[int], int] | None:

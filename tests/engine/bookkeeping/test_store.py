@@ -144,3 +144,22 @@ def test_preview_reads_without_creating_or_migrating(tmp_path: Path) -> None:
     rows = FileListStore.read_only_rows(upstream)
     assert rows["a.res"].code is FileCode.COPY_IF_CHANGED
     assert sqlite3.connect(upstream).execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_only_clean_rows_let_a_file_pass_as_unchanged_unread(tmp_path: Path) -> None:
+    db = tmp_path / "mixed.db"
+    make_upstream_db(db, [("legacy.res", "", "c976e564825667d7c11ba200457af263", 1)])
+    with FileListStore(db) as store:
+        copies = [(f"f{i}.res", f"/dst/f{i}.res", f"{i:032x}", 10 + i, 1000 + i) for i in range(4)]
+        store.record_copies(copies)
+        store.set_code(["f1.res"], FileCode.COPY)
+        store.set_code(["f2.res"], FileCode.LOCKED)
+        store.set_code(["new.res"], FileCode.LOCKED)  # locked before it was ever seen
+        clean = store.clean_stats()
+        assert clean == {"f0.res": (10, 1000), "f3.res": (13, 1003)}
+        # the rows of everything else load by name, in chunks, including more than one chunk
+        names = [f"missing{i}.res" for i in range(1200)] + ["f1.res", "legacy.res", "new.res"]
+        rows = store.rows_for(names)
+        assert set(rows) == {"f1.res", "legacy.res", "new.res"}
+        assert rows["f1.res"].code is FileCode.COPY and rows["legacy.res"].is_legacy
+        assert rows["new.res"].code is FileCode.LOCKED and rows["new.res"].checksum is None
