@@ -1,12 +1,25 @@
 """Benchmark: oeleo-gui beside `rsync -a` and upstream oeleo 0.7.0, local folder to local folder.
 
 Run on demand (never in CI):
-    .venv/bin/python tests/benchmarks/bench_local.py [--small N] [--skip-upstream]
+    .venv/bin/python tests/benchmarks/bench_local.py [--repeat 3] [--small N] [--skip-upstream]
 
-Scenarios, each on a freshly generated data set: first copy, re-run with nothing changed, re-run
+Scenarios, on one generated data set per size: first copy, re-run with nothing changed, re-run
 after 1 % of the files changed; for 20 000 × 4 KB files in 50 folders and 5 × 200 MB files.
-Each tool runs as its own process, so wall time and peak memory (ru_maxrss) are its own.
-Also measures oeleo-gui's peak memory on a nothing-changed run over 100 000 files (--memory).
+
+How it measures, so that a noisy machine does not decide the result:
+- every tool runs as its own process (wall time and peak memory, ru_maxrss, are its own), and
+  the tools take turns within each scenario, in an order that rotates between repetitions;
+- each scenario is repeated (`--repeat`), every first copy into a fresh destination and
+  database, and the table shows medians;
+- oeleo-gui is installed from this checkout into its own virtual environment, as upstream is
+  from PyPI into another (bytecode compiled, no editable-install hooks), and both run the way
+  their users start them: `oeleo-gui sync` and a script calling upstream's worker;
+- besides the wall time of the process, "run s" is the time the run itself took inside the
+  process (for oeleo-gui from its run history, for upstream timed around `connect_to_db`,
+  `filter_local` and `run`): what a scheduler or tray that stays running pays per run, without
+  the interpreter's start-up and imports.
+
+Also measures oeleo-gui's peak memory over 100 000 files (--memory).
 """
 
 from __future__ import annotations
@@ -14,52 +27,81 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 UPSTREAM_VENV = Path(tempfile.gettempdir()) / "oeleo-upstream-venv"
+GUI_VENV = Path(tempfile.gettempdir()) / "oeleo-gui-bench-venv"
 OLD = time.time() - 86400
+SCENARIOS = ("first copy", "nothing changed", "1 % changed")
+RSYNC = "rsync -a"
+GUI = "oeleo-gui"
+UPSTREAM = "oeleo 0.7.0"
+
+
+@dataclass
+class Sample:
+    wall: float
+    run: float | None
+    peak_mb: float
 
 
 @dataclass
 class Result:
     tool: str
     scenario: str
-    seconds: float
+    samples: list[Sample]
     files: int
     megabytes: float
-    peak_mb: float
 
     @property
-    def files_per_s(self) -> float:
-        return self.files / self.seconds if self.seconds else 0.0
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
 
     @property
-    def mb_per_s(self) -> float:
-        return self.megabytes / self.seconds if self.seconds else 0.0
+    def run(self) -> float | None:
+        runs = [s.run for s in self.samples if s.run is not None]
+        return statistics.median(runs) if runs else None
+
+    @property
+    def peak_mb(self) -> float:
+        return max(s.peak_mb for s in self.samples)
 
 
-def run_measured(
-    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0,):
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{cmd[0]} failed: {err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+def run_measured(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and standard output of one child process."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        out = proc.stdout.read().decode(errors="replace")
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        proc.stdout.close()
+        if proc.returncode != 0:
+            err.seek(0)
+            message = err.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {message}")
+    return seconds, usage.ru_maxrss / 1024, out
 
 
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OELEO_", "OA_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # installed packages run from compiled bytecode
+    return env
+
+
+# --- data ------------------------------------------------------------------------------------
 def make_small_files(root: Path, count: int, folders: int = 50, size: int = 4096) -> None:
     for i in range(count):
         folder = root / f"run{i % folders:02d}"
@@ -75,160 +117,231 @@ def make_big_files(root: Path, count: int = 5, size_mb: int = 200) -> None:
     for i in range(count):
         path = root / f"big_{i}.dat"
         with open(path, "wb") as fh:
-            for _ in range(size_mb):
-                fh.write(block)
+            for j in range(size_mb):
+                fh.write(j.to_bytes(4, "big") + block[4:])
         os.utime(path, (OLD, OLD))
 
 
-def change_one_percent(root: Path) -> int:
+def change_one_percent(root: Path, round_no: int) -> int:
+    """Rewrite the start of 1 % of the files, with a new mtime every round (rsync's quick check)."""
     files = sorted(root.rglob("*.dat"))
-    step = max(1, len(files) // max(1, len(files) // 100))
-    changed = files[::step][: max(1, len(files) // 100)]
+    count = max(1, len(files) // 100)
+    changed = files[round_no % max(1, len(files) // count) :: max(1, len(files) // count)][:count]
+    stamp = OLD + 100 * (round_no + 1)
     for path in changed:
         with open(path, "r+b") as fh:
             fh.write(os.urandom(16))
-        os.utime(path, (OLD + 100, OLD + 100))
+        os.utime(path, (stamp, stamp))
     return len(changed)
 
 
-def oeleo_gui_cmd(work: Path, src: Path, dst: Path) -> tuple[list[str], dict[str, str]]:
-    env_file = work / "gui.env"
-    env_file.write_text(
-        f"OELEO_BASE_DIR_FROM={src}\nOELEO_BASE_DIR_TO={dst}\nOELEO_FILTER_EXTENSION=.dat\n"
-        f"OELEO_DB_NAME={work / 'gui.db'}\nOELEO_LOG_DIR={work / 'logs'}\n"
-        "OA_INCLUDE_SUBDIRS=yes\nOA_EXTERNAL_SUBDIRS=yes\nOA_FROM_YEAR=0\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OELEO_", "OA_"))}
-    return [sys.executable, "-m", "oeleo_gui", "--env", str(env_file), "sync"], env
+# --- tools -----------------------------------------------------------------------------------
+def venv_with(venv: Path, requirement: str, label: str) -> Path | None:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", requirement],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            print(f"{label} did not install; skipping it:\n{done.stderr[-1000:]}")
+            shutil.rmtree(venv, ignore_errors=True)
+            return None
+    return python
+
+
+def install_gui() -> Path:
+    """This checkout, installed (not editable) into its own venv, fresh for every benchmark."""
+    shutil.rmtree(GUI_VENV, ignore_errors=True)
+    python = venv_with(GUI_VENV, str(ROOT), GUI)
+    if python is None:
+        raise SystemExit("could not install oeleo-gui from this checkout")
+    return GUI_VENV / "bin" / "oeleo-gui"
 
 
 UPSTREAM_SCRIPT = """
-import sys
+import sys, time
 from pathlib import Path
 from oeleo.workers import simple_worker
 from oeleo.reporters import LogReporter
 w = simple_worker(base_directory_from=Path(sys.argv[1]), base_directory_to=Path(sys.argv[2]),
                   db_name=sys.argv[3], extension=".dat", include_subdirs=True,
                   external_subdirs=True, reporter=LogReporter())
+start = time.perf_counter()
 w.connect_to_db()
 w.filter_local()
 w.run()
+print(f"RUN-SECONDS {time.perf_counter() - start:.6f}")
 """
 
 
-def upstream_python() -> Path | None:
-    python = UPSTREAM_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(UPSTREAM_VENV)], check=True)
-        done = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "oeleo==0.7.0"],
-            capture_output=True,
-            check=False,
+def last_run_seconds(db: Path) -> float | None:
+    """The duration of the newest run in oeleo-gui's run history."""
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT started_at, finished_at FROM run_history ORDER BY id DESC").fetchone()
+    finally:
+        con.close()
+    if row is None:
+        return None
+    started, finished = (datetime.fromisoformat(str(v)) for v in row)
+    return (finished - started).total_seconds()
+
+
+@dataclass
+class Tool:
+    name: str
+    command: Callable[[Path, Path, Path], list[str]]  # (work, src, dst) -> argv
+    run_seconds: Callable[[Path, str], float | None] = lambda work, out: None
+
+
+def make_tools(names: list[str], gui_exe: Path, upstream_python: Path | None) -> list[Tool]:
+    def gui_command(work: Path, src: Path, dst: Path) -> list[str]:
+        env_file = work / "gui.env"
+        env_file.write_text(
+            f"OELEO_BASE_DIR_FROM={src}\nOELEO_BASE_DIR_TO={dst}\nOELEO_FILTER_EXTENSION=.dat\n"
+            f"OELEO_DB_NAME={work / 'gui.db'}\nOELEO_LOG_DIR={work / 'logs'}\n"
+            "OA_INCLUDE_SUBDIRS=yes\nOA_EXTERNAL_SUBDIRS=yes\nOA_FROM_YEAR=0\n"
         )
-        if done.returncode != 0:
-            print("upstream oeleo 0.7.0 did not install; skipping it")
-            shutil.rmtree(UPSTREAM_VENV, ignore_errors=True)
-            return None
-    return python
+        return [str(gui_exe), "--env", str(env_file), "sync"]
+
+    def upstream_command(work: Path, src: Path, dst: Path) -> list[str]:
+        script = work / "upstream.py"
+        script.write_text(UPSTREAM_SCRIPT)
+        return [str(upstream_python), str(script), str(src), str(dst), str(work / "up.db")]
+
+    def upstream_seconds(work: Path, out: str) -> float | None:
+        for line in out.splitlines():
+            if line.startswith("RUN-SECONDS "):
+                return float(line.split()[1])
+        return None
+
+    available = {
+        GUI: Tool(GUI, gui_command, lambda work, out: last_run_seconds(work / "gui.db")),
+        RSYNC: Tool(RSYNC, lambda work, src, dst: ["rsync", "-a", f"{src}/", f"{dst}/"]),
+    }
+    if upstream_python is not None:
+        available[UPSTREAM] = Tool(UPSTREAM, upstream_command, upstream_seconds)
+    return [available[n] for n in names if n in available]
 
 
-def bench_dataset(label: str, make, tools: list[str], work_root: Path) -> list[Result]:  # type: ignore[no-untyped-def]
-    results = []
-    for tool in tools:
-        work = work_root / f"{label}-{tool}"
-        src, dst = work / "src", work / "dst"
-        make(src)
-        dst.mkdir(parents=True)
-        files = sum(1 for _ in src.rglob("*.dat"))
-        total_mb = sum(p.stat().st_size for p in src.rglob("*.dat")) / 1e6
-        if tool == "oeleo-gui":
-            cmd, env = oeleo_gui_cmd(work, src, dst)
-        elif tool == "rsync -a":
-            cmd, env = ["rsync", "-a", f"{src}/", f"{dst}/"], None
-        else:
-            python = upstream_python()
-            if python is None:
-                continue
-            script = work / "upstream.py"
-            script.write_text(UPSTREAM_SCRIPT)
-            cmd, env = [str(python), str(script), str(src), str(dst), str(work / "up.db")], None
-        for scenario in ("first copy", "nothing changed", "1 % changed"):
-            moved_files, moved_mb = files, total_mb
-            if scenario == "nothing changed":
-                moved_files, moved_mb = files, 0.0
+# --- running ---------------------------------------------------------------------------------
+def bench_dataset(
+    label: str, make: Callable[[Path], None], tools: list[Tool], work_root: Path, repeat: int
+) -> list[Result]:
+    src = work_root / f"{label}-src".replace(" ", "_")
+    make(src)
+    files = sum(1 for _ in src.rglob("*.dat"))
+    total_mb = sum(p.stat().st_size for p in src.rglob("*.dat")) / 1e6
+    results = {
+        (t.name, s): Result(t.name, f"{label}: {s}", [], files, 0.0)
+        for t in tools
+        for s in SCENARIOS
+    }
+    env = child_env()
+    for rep in range(repeat):
+        order = tools[rep % len(tools) :] + tools[: rep % len(tools)]
+        works = {}
+        for tool in order:
+            work = work_root / f"{label}-{tool.name}-{rep}".replace(" ", "_")
+            (work / "dst").mkdir(parents=True)
+            works[tool.name] = work
+        for scenario in SCENARIOS:
+            moved_mb = total_mb if scenario == "first copy" else 0.0
             if scenario == "1 % changed":
-                n = change_one_percent(src)
-                moved_files, moved_mb = files, total_mb * n / files
-            seconds, peak = run_measured(cmd, work, env)
-            results.append(
-                Result(tool, f"{label}: {scenario}", seconds, moved_files, moved_mb, peak)
-            )
-            print(
-                f"  {tool:<14} {label}: {scenario:<16} {seconds:8.2f} s  peak {peak:6.0f} MB",
-                flush=True,
-            )
-        shutil.rmtree(work)
-    return results
+                moved_mb = total_mb * change_one_percent(src, rep) / files
+            for tool in order:
+                work = works[tool.name]
+                cmd = tool.command(work, src, work / "dst")
+                wall, peak, out = run_measured(cmd, work, env)
+                result = results[(tool.name, scenario)]
+                result.samples.append(Sample(wall, tool.run_seconds(work, out), peak))
+                result.megabytes = moved_mb
+                run = result.samples[-1].run
+                run_text = f"run {run:7.3f} s" if run is not None else " " * 13
+                print(
+                    f"  [{rep + 1}/{repeat}] {tool.name:<12} {label}: {scenario:<16}"
+                    f" wall {wall:7.3f} s  {run_text}  peak {peak:5.0f} MB",
+                    flush=True,
+                )
+    return list(results.values())
 
 
 def print_table(results: list[Result]) -> None:
     print()
     print(
-        f"{'scenario':<34} {'tool':<14} {'wall s':>8} {'files/s':>10} {'MB/s':>8} "
-        f"{'peak MB':>8} {'vs rsync':>9} {'vs oeleo':>9}"
+        f"{'scenario (medians)':<34} {'tool':<12} {'wall s':>8} {'run s':>8} {'files/s':>9} "
+        f"{'MB/s':>7} {'peak MB':>8} {'÷ rsync':>8} {'oeleo÷ wall':>12} {'oeleo÷ run':>11}"
     )
     by_key = {(r.scenario, r.tool): r for r in results}
-    for r in results:
-        rs = by_key.get((r.scenario, "rsync -a"))
-        up = by_key.get((r.scenario, "oeleo 0.7.0"))
-        vs_rsync = f"{r.seconds / rs.seconds:8.2f}x" if rs and rs.seconds else ""
-        vs_up = f"{up.seconds / r.seconds:8.1f}x" if up and r.tool == "oeleo-gui" else ""
+    for r in sorted(results, key=lambda r: (r.scenario, r.tool)):
+        rs = by_key.get((r.scenario, RSYNC))
+        up = by_key.get((r.scenario, UPSTREAM))
+        vs_rsync = f"{r.wall / rs.wall:7.2f}x" if rs and r.tool != RSYNC else ""
+        vs_up_wall = f"{up.wall / r.wall:10.1f}x" if up and r.tool == GUI else ""
+        vs_up_run = f"{up.run / r.run:9.1f}x" if up and up.run and r.run and r.tool == GUI else ""
+        run = f"{r.run:8.3f}" if r.run is not None else ""
         print(
-            f"{r.scenario:<34} {r.tool:<14} {r.seconds:8.2f} {r.files_per_s:10.0f} "
-            f"{r.mb_per_s:8.1f} {r.peak_mb:8.0f} {vs_rsync:>9} {vs_up:>9}"
+            f"{r.scenario:<34} {r.tool:<12} {r.wall:8.3f} {run:>8} {r.files / r.wall:9.0f} "
+            f"{r.megabytes / r.wall:7.1f} {r.peak_mb:8.0f} {vs_rsync:>8} {vs_up_wall:>12} "
+            f"{vs_up_run:>11}"
         )
     print(
-        "vs rsync: oeleo-gui time / rsync time (target first copy <= 1.5); "
-        "vs oeleo: upstream time / oeleo-gui time (target nothing changed >= 30)"
+        "÷ rsync: oeleo-gui's wall time / rsync's (target: first copy <= 1.5x).\n"
+        "oeleo÷: upstream's time / oeleo-gui's (target: nothing changed >= 30x), for the whole\n"
+        "process (wall) and for the run inside it (run: what a running scheduler pays per run)."
     )
 
 
-def memory_run(work_root: Path, count: int) -> None:
+def memory_run(work_root: Path, count: int, tools: list[Tool]) -> None:
+    gui = next(t for t in tools if t.name == GUI)
     work = work_root / "memory"
     src, dst = work / "src", work / "dst"
     make_small_files(src, count, folders=100, size=16)
     dst.mkdir(parents=True)
-    cmd, env = oeleo_gui_cmd(work, src, dst)
-    first = run_measured(cmd, work, env)
-    again = run_measured(cmd, work, env)
+    env = child_env()
+    first = run_measured(gui.command(work, src, dst), work, env)
+    again = run_measured(gui.command(work, src, dst), work, env)
     print(
         f"\n{count} files: first copy {first[0]:.1f} s peak {first[1]:.0f} MB; "
         f"nothing changed {again[0]:.2f} s peak {again[1]:.0f} MB (target < 150 MB)"
     )
-    shutil.rmtree(work)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=20_000, help="number of 4 KB files")
     parser.add_argument("--big-mb", type=int, default=200, help="size of each of the 5 big files")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per scenario")
     parser.add_argument("--skip-upstream", action="store_true")
     parser.add_argument(
         "--memory", type=int, default=100_000, help="files for the memory run (0: skip)"
     )
     args = parser.parse_args()
-    tools = ["oeleo-gui", "rsync -a"] + ([] if args.skip_upstream else ["oeleo 0.7.0"])
+    upstream = None if args.skip_upstream else venv_with(UPSTREAM_VENV, "oeleo==0.7.0", UPSTREAM)
+    tools = make_tools([GUI, RSYNC, UPSTREAM], install_gui(), upstream)
     with tempfile.TemporaryDirectory(prefix="oeleo-bench-") as tmp:
         work_root = Path(tmp)
         results = bench_dataset(
-            f"{args.small} x 4 KB", lambda p: make_small_files(p, args.small), tools, work_root
+            f"{args.small} x 4 KB",
+            lambda p: make_small_files(p, args.small),
+            tools,
+            work_root,
+            args.repeat,
         )
         results += bench_dataset(
-            f"5 x {args.big_mb} MB", lambda p: make_big_files(p, 5, args.big_mb), tools, work_root
+            f"5 x {args.big_mb} MB",
+            lambda p: make_big_files(p, 5, args.big_mb),
+            tools,
+            work_root,
+            args.repeat,
         )
         print_table(results)
         if args.memory:
-            memory_run(work_root, args.memory)
+            memory_run(work_root, args.memory, tools)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,11 @@ name. OS errors are translated in `_translated` only.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import logging
 import os
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +27,7 @@ from oeleo_gui.engine.connectors.base import (
     is_temp_name,
     temp_name_for,
 )
+from oeleo_gui.engine.connectors.durability import HAS_SYNCFS, FlushAhead, fsync_folder
 from oeleo_gui.engine.connectors.readback import ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
     DestinationError,
@@ -45,7 +44,8 @@ from oeleo_gui.engine.scanner import native, native_prefix
 log = logging.getLogger(__name__)
 READBACK_MIN_BYTES = 1024 * 1024  # files this large are read back while they are copied
 READBACK_STEP_BYTES = 1024 * 1024  # the read-back follows the copy this closely
-_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_CREATE_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+ReadBackResult = Future[tuple[int, str]] | tuple[int, str]  # in progress, or done
 # Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 SHARING_VIOLATION_CODES = (32, 33)
 # Windows: network path/name gone, ERROR_NETNAME_DELETED, ERROR_UNEXP_NET_ERR, ERROR_BAD_NETPATH
@@ -100,18 +100,22 @@ class LocalConnector:
         self._prefix = native_prefix(self.root)
         self._made_folders: set[str] = set()
         self._readback = ReadBackWorker()
-        self._pending: dict[str, Future[tuple[int, str]]] = {}  # temp name -> read-back result
+        self._read_back: dict[str, ReadBackResult] = {}  # temp name -> (size, md5) read back
+        self._flusher = FlushAhead(self.root)
 
     # --- connection (nothing to open, but the folder can vanish) --------------------------------
     def connect(self) -> None:
         self.ensure_exists()
 
     def close(self) -> None:
-        for temp_rel_path in list(self._pending):
+        for temp_rel_path in list(self._read_back):
             self._forget_readback(temp_rel_path)
         self._readback.shutdown()
-        if self._renamed_since_flush:
-            self._flush_to_disk()  # the last batch's renames
+        try:
+            if self._renamed_since_flush:
+                self._flush_to_disk()  # the last batch's renames
+        finally:
+            self._flusher.close()
 
     def reconnect(self) -> None:
         self.ensure_exists()
@@ -220,26 +224,28 @@ class LocalConnector:
                     self._make_parent(temp)
                     out_fd = os.open(temp, _CREATE_NEW, 0o666)
                     try:
-                        if os.fstat(src_fd).st_size >= READBACK_MIN_BYTES:
-                            readback = self._readback.start(temp)
-                        next_readback = READBACK_STEP_BYTES
+                        next_readback = READBACK_MIN_BYTES
                         while chunk := os.read(src_fd, READ_CHUNK):
                             digest.update(chunk)  # the bytes written are the bytes hashed
                             _write_all(out_fd, chunk)
                             size += len(chunk)
-                            if readback is not None and size >= next_readback:
+                            if size >= next_readback:  # large: read back on the second core
+                                readback = readback or self._readback.start(temp)
                                 readback.advance(size)
                                 next_readback = size + READBACK_STEP_BYTES
                             progress(size)
                             cancel.raise_if_cancelled()
-                        if not _HAS_SYNCFS:
-                            os.fsync(out_fd)  # else one syncfs per batch, in verify()
+                        if readback is None:  # small: read back now, it is still cached
+                            self._read_back[temp_rel_path] = _read_back_from(out_fd)
+                        if not HAS_SYNCFS:
+                            os.fsync(out_fd)  # else the batch is flushed at once, in verify()
                     finally:
                         os.close(out_fd)
                 if readback is not None:
-                    self._pending[temp_rel_path] = readback.finish()
+                    self._read_back[temp_rel_path] = readback.finish()
+                self._flusher.wrote(size)
             except BaseException:
-                if readback is not None and temp_rel_path not in self._pending:
+                if readback is not None and temp_rel_path not in self._read_back:
                     readback.abandon()
                 self.remove(temp_rel_path)
                 raise
@@ -250,17 +256,19 @@ class LocalConnector:
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None
     ) -> dict[str, str]:
-        """Size and MD5 of what arrived: large files were read back during the copy (see
-        `readback`), small ones are read back here, after the batch is flushed to disk."""
+        """Compare what was read back of each temporary file (during or right after its copy,
+        through the file system, see `readback`) with what was sent, after a flush to disk."""
         problems = {}
         if uploads:
             self._flush_to_disk()  # the data is durable before any rename makes it visible
         for upload in uploads:
             with self._translated(upload.rel_path):
-                pending = self._pending.pop(upload.temp_rel_path, None)
-                if pending is not None:
-                    size, md5 = pending.result()
-                else:
+                result = self._read_back.pop(upload.temp_rel_path, None)
+                if isinstance(result, Future):
+                    size, md5 = result.result()
+                elif result is not None:
+                    size, md5 = result
+                else:  # not written by this connector object: read it back here
                     temp = self._native(upload.temp_rel_path)
                     size = os.stat(temp).st_size
                     md5 = md5_file(temp, cancel) if size == upload.size else ""
@@ -275,15 +283,13 @@ class LocalConnector:
         with self._translated(upload.rel_path):
             os.utime(temp, (upload.mtime, upload.mtime))
             os.replace(temp, self._native(upload.rel_path))
-            if not _HAS_SYNCFS:
-                _fsync_folder(Path(temp).parent)
+            if not HAS_SYNCFS:
+                fsync_folder(os.path.dirname(temp))
         self._renamed_since_flush = True
 
     def _flush_to_disk(self) -> None:
-        """One `syncfs` for a whole batch (Linux), instead of an fsync per file and folder."""
-        if _HAS_SYNCFS:
-            with self._translated(""):
-                _syncfs(self.root)
+        with self._translated(""):
+            self._flusher.flush()
         self._renamed_since_flush = False
 
     def rename(self, rel_from: str, rel_to: str) -> None:
@@ -304,8 +310,8 @@ class LocalConnector:
 
     def _forget_readback(self, temp_rel_path: str) -> None:
         """Wait for a read-back nobody will verify, so its descriptor is closed."""
-        pending = self._pending.pop(temp_rel_path, None)
-        if pending is not None:
+        pending = self._read_back.pop(temp_rel_path, None)
+        if isinstance(pending, Future):
             with contextlib.suppress(Exception):
                 pending.result()
 
@@ -348,6 +354,17 @@ class LocalConnector:
         return FileError(f"Could not write {rel_path} to {where}: {exc.strerror or exc}.", "")
 
 
+def _read_back_from(fd: int) -> tuple[int, str]:
+    """Size and MD5 of a file just written, read back through its (read-write) descriptor."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    while chunk := os.read(fd, READ_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
 def _write_all(fd: int, data: bytes) -> None:
     """`os.write` may write less than asked (a full disk, a signal); write the rest."""
     written = os.write(fd, data)
@@ -355,39 +372,3 @@ def _write_all(fd: int, data: bytes) -> None:
         view = memoryview(data)[written:]
         while view:
             view = view[os.write(fd, view) :]
-
-
-def _load_syncfs() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syncfs  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_SYNCFS = _load_syncfs()
-_HAS_SYNCFS = _SYNCFS is not None
-
-
-def _syncfs(folder: Path) -> None:
-    """Flush every dirty page of the file system holding `folder` to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _SYNCFS is not None and _SYNCFS(fd) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err), str(folder))
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); Windows has no directory handles to fsync."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
