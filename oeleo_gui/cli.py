@@ -40,6 +40,7 @@ from oeleo_gui.engine.paths import env_file_candidates, find_env_file
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LISTED_COPIES = 20
 
 
 # --- output helpers --------------------------------------------------------------------------
@@ -114,9 +115,16 @@ def print_summary(summary: RunSummary) -> None:
     )
     for r in summary.would_copy:
         print(f"  {verb}: {r.rel_path}  ({r.reason})")
+    # Every file kept aside is named; plain copies only up to a screenful (the rest are in the
+    # log and in `oeleo-gui files`), so a first run of 20 000 files stays readable.
+    plain = [r for r in summary.copied if not r.moved_aside]
     for r in summary.copied:
-        aside = f"  [kept the destination's old file as {r.moved_aside}]" if r.moved_aside else ""
-        print(f"  copied: {r.rel_path}{aside}")
+        if r.moved_aside:
+            print(f"  copied: {r.rel_path}  [kept the destination's old file as {r.moved_aside}]")
+    for r in plain[:LISTED_COPIES]:
+        print(f"  copied: {r.rel_path}")
+    if len(plain) > LISTED_COPIES:
+        print(f"  … and {len(plain) - LISTED_COPIES} more (see `oeleo-gui files` or the log)")
     for r in summary.settling + summary.busy:
         print(f"  waiting: {r.rel_path}  ({r.reason})")
     for r in summary.failed:

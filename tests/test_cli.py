@@ -67,6 +67,19 @@ def test_lock_and_unlock_by_path(lab: Path, capsys) -> None:
     assert [p.name for p in (lab / "pub").iterdir()] == ["cell 1.res"]
 
 
+def test_a_big_first_run_lists_a_screenful_of_copies(lab: Path, capsys) -> None:
+    old = time.time() - 86400
+    for i in range(30):
+        (lab / "raw" / f"run_{i:02d}.res").write_text(str(i))
+        os.utime(lab / "raw" / f"run_{i:02d}.res", (old, old))
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "32 copied" in out
+    assert out.count("  copied: ") == 20
+    assert "… and 12 more (see `oeleo-gui files` or the log)" in out
+    assert len(list((lab / "pub").iterdir())) == 32
+
+
 def test_sync_json_is_machine_readable(lab: Path, capsys) -> None:
     assert main(["sync", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)

@@ -44,6 +44,7 @@ GUI_VENV = Path(tempfile.gettempdir()) / "oeleo-gui-bench-venv"
 OLD = time.time() - 86400
 SCENARIOS = ("first copy", "nothing changed", "1 % changed")
 RSYNC = "rsync -a"
+RSYNC_SYNC = "rsync -a; sync"  # the same, then made durable like oeleo-gui's copies (syncfs)
 GUI = "oeleo-gui"
 UPSTREAM = "oeleo 0.7.0"
 
@@ -182,7 +183,9 @@ def last_run_seconds(db: Path) -> float | None:
     """The duration of the newest run in oeleo-gui's run history."""
     con = sqlite3.connect(db)
     try:
-        row = con.execute("SELECT started_at, finished_at FROM run_history ORDER BY id DESC").fetchone()
+        row = con.execute(
+            "SELECT started_at, finished_at FROM run_history ORDER BY id DESC"
+        ).fetchone()
     finally:
         con.close()
     if row is None:
@@ -222,6 +225,10 @@ def make_tools(names: list[str], gui_exe: Path, upstream_python: Path | None) ->
     available = {
         GUI: Tool(GUI, gui_command, lambda work, out: last_run_seconds(work / "gui.db")),
         RSYNC: Tool(RSYNC, lambda work, src, dst: ["rsync", "-a", f"{src}/", f"{dst}/"]),
+        RSYNC_SYNC: Tool(
+            RSYNC_SYNC,
+            lambda work, src, dst: ["sh", "-c", f'rsync -a "{src}/" "{dst}/" && sync -f "{dst}"'],
+        ),
     }
     if upstream_python is not None:
         available[UPSTREAM] = Tool(UPSTREAM, upstream_command, upstream_seconds)
@@ -263,34 +270,54 @@ def bench_dataset(
                 run = result.samples[-1].run
                 run_text = f"run {run:7.3f} s" if run is not None else " " * 13
                 print(
-                    f"  [{rep + 1}/{repeat}] {tool.name:<12} {label}: {scenario:<16}"
+                    f"  [{rep + 1}/{repeat}] {tool.name:<14} {label}: {scenario:<16}"
                     f" wall {wall:7.3f} s  {run_text}  peak {peak:5.0f} MB",
                     flush=True,
                 )
     return list(results.values())
 
 
+def paired(a: Result | None, b: Result | None, *, run: bool = False) -> float | None:
+    """Median over repetitions of a's time / b's time, each pair measured side by side."""
+    if a is None or b is None:
+        return None
+    ratios = []
+    for x, y in zip(a.samples, b.samples, strict=False):
+        top, bottom = (x.run, y.run) if run else (x.wall, y.wall)
+        if top and bottom:
+            ratios.append(top / bottom)
+    return statistics.median(ratios) if ratios else None
+
+
+def times(value: float | None, width: int, digits: int = 2) -> str:
+    return f"{value:{width - 1}.{digits}f}x" if value is not None else " " * width
+
+
 def print_table(results: list[Result]) -> None:
     print()
     print(
-        f"{'scenario (medians)':<34} {'tool':<12} {'wall s':>8} {'run s':>8} {'files/s':>9} "
-        f"{'MB/s':>7} {'peak MB':>8} {'÷ rsync':>8} {'oeleo÷ wall':>12} {'oeleo÷ run':>11}"
+        f"{'scenario (medians)':<34} {'tool':<14} {'wall s':>8} {'run s':>8} {'files/s':>9} "
+        f"{'MB/s':>7} {'peak MB':>8} {'÷ rsync':>8} {'÷ r+sync':>9} {'oeleo÷ wall':>12} "
+        f"{'oeleo÷ run':>11}"
     )
     by_key = {(r.scenario, r.tool): r for r in results}
     for r in sorted(results, key=lambda r: (r.scenario, r.tool)):
-        rs = by_key.get((r.scenario, RSYNC))
+        gui = r.tool == GUI
+        vs_rsync = paired(r, by_key.get((r.scenario, RSYNC))) if gui else None
+        vs_rsync_sync = paired(r, by_key.get((r.scenario, RSYNC_SYNC))) if gui else None
         up = by_key.get((r.scenario, UPSTREAM))
-        vs_rsync = f"{r.wall / rs.wall:7.2f}x" if rs and r.tool != RSYNC else ""
-        vs_up_wall = f"{up.wall / r.wall:10.1f}x" if up and r.tool == GUI else ""
-        vs_up_run = f"{up.run / r.run:9.1f}x" if up and up.run and r.run and r.tool == GUI else ""
+        vs_up_wall = paired(up, r) if gui else None
+        vs_up_run = paired(up, r, run=True) if gui else None
         run = f"{r.run:8.3f}" if r.run is not None else ""
         print(
-            f"{r.scenario:<34} {r.tool:<12} {r.wall:8.3f} {run:>8} {r.files / r.wall:9.0f} "
-            f"{r.megabytes / r.wall:7.1f} {r.peak_mb:8.0f} {vs_rsync:>8} {vs_up_wall:>12} "
-            f"{vs_up_run:>11}"
+            f"{r.scenario:<34} {r.tool:<14} {r.wall:8.3f} {run:>8} {r.files / r.wall:9.0f} "
+            f"{r.megabytes / r.wall:7.1f} {r.peak_mb:8.0f} {times(vs_rsync, 8)} "
+            f"{times(vs_rsync_sync, 9)} {times(vs_up_wall, 12, 1)} {times(vs_up_run, 11, 1)}"
         )
     print(
-        "÷ rsync: oeleo-gui's wall time / rsync's (target: first copy <= 1.5x).\n"
+        "Ratios are medians of the repetitions' ratios (each pair ran side by side).\n"
+        "÷ rsync: oeleo-gui's wall time / rsync -a's (target: first copy <= 1.5x); ÷ r+sync: the\n"
+        "same against rsync -a followed by one flush to disk (oeleo-gui flushes before renaming).\n"
         "oeleo÷: upstream's time / oeleo-gui's (target: nothing changed >= 30x), for the whole\n"
         "process (wall) and for the run inside it (run: what a running scheduler pays per run)."
     )
@@ -322,7 +349,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     upstream = None if args.skip_upstream else venv_with(UPSTREAM_VENV, "oeleo==0.7.0", UPSTREAM)
-    tools = make_tools([GUI, RSYNC, UPSTREAM], install_gui(), upstream)
+    tools = make_tools([GUI, RSYNC, RSYNC_SYNC, UPSTREAM], install_gui(), upstream)
     with tempfile.TemporaryDirectory(prefix="oeleo-bench-") as tmp:
         work_root = Path(tmp)
         results = bench_dataset(
