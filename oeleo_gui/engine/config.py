@@ -1,10 +1,9 @@
 """Settings: upstream's `OELEO_*` / `OA_*` variables, read from the environment and a `.env` file.
 
-`VARIABLES` declares every variable once (name, group, kind, default, meaning); the loader, the
-README table, the `doctor` command and the settings dialog all read it. Variables already set in
-the process environment win over the `.env` file, as upstream. Every problem is collected and
-raised together as one `ConfigError`, before anything is copied. Secrets are masked in messages
-and may come from the OS keyring instead of `.env` (see `secret_store`).
+`variables.VARIABLES` declares every variable once; `values` parses each one's text. Variables
+already set in the process environment win over the `.env` file, as upstream. Every problem is
+collected and raised together as one `ConfigError`, before anything is copied. Secrets are masked
+in messages and may come from the OS keyring instead of `.env` (see `secret_store`).
 """
 
 from __future__ import annotations
@@ -22,303 +21,21 @@ from dotenv import dotenv_values
 from oeleo_gui.engine import secret_store
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
 from oeleo_gui.engine.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
-
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
-BOOL_EXPECTED = "a yes/no value: true/false, yes/no, y/n, 1/0 or on/off"
+from oeleo_gui.engine.values import (
+    BOOL_EXPECTED,
+    mask,
+    normalise_extensions,
+    parse_bool,
+    parse_host,
+    split_list,
+)
+from oeleo_gui.engine.variables import OWNED_PREFIXES
 
 
 class DestinationKind(StrEnum):
     LOCAL = "local"
     SSH = "ssh"
     SHAREPOINT = "sharepoint"
-
-
-class VarKind(StrEnum):
-    TEXT = "text"
-    FOLDER = "folder"
-    FILE = "file"
-    BOOL = "bool"
-    INT = "int"
-    FLOAT = "float"
-    SECRET = "secret"  # noqa: S105 - a kind of variable, not a password
-    CHOICE = "choice"
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """One configuration variable, declared once for loader, docs and settings dialog."""
-
-    name: str
-    group: str  # Source, Destination, SSH, SharePoint, Schedule, Advanced
-    kind: VarKind
-    default: str = ""
-    description: str = ""
-    choices: tuple[str, ...] = ()
-
-    @property
-    def is_secret(self) -> bool:
-        return self.kind is VarKind.SECRET
-
-
-_V = Variable
-VARIABLES: tuple[Variable, ...] = (
-    _V(
-        "OELEO_BASE_DIR_FROM",
-        "Source",
-        VarKind.FOLDER,
-        "",
-        "Folder with the instrument's data files.",
-    ),
-    _V(
-        "OELEO_FILTER_EXTENSION",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Extensions to copy, `;`-separated (`.res;.csv`); `*` for every file.",
-    ),
-    _V(
-        "OA_STARTS_WITH",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Only names starting with one of these (`;`-separated).",
-    ),
-    _V(
-        "OELEO_NAME_CONTAINS",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Only names containing one of these (`;`-separated).",
-    ),
-    _V(
-        "OELEO_NAME_NOT_CONTAINS",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Skip names containing any of these (`;`-separated).",
-    ),
-    _V(
-        "OELEO_EXCLUDE_NAMES",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Exact file names never to copy (`;`-separated).",
-    ),
-    _V(
-        "OA_INCLUDE_SUBDIRS",
-        "Source",
-        VarKind.BOOL,
-        "false",
-        "Also copy files in subfolders of the source.",
-    ),
-    _V(
-        "OA_FROM_YEAR",
-        "Source",
-        VarKind.INT,
-        "2023",
-        "Skip files modified before this date (year).",
-    ),
-    _V(
-        "OA_FROM_MONTH", "Source", VarKind.INT, "1", "Skip files modified before this date (month)."
-    ),
-    _V("OA_FROM_DAY", "Source", VarKind.INT, "1", "Skip files modified before this date (day)."),
-    _V(
-        "OELEO_NOT_AFTER",
-        "Source",
-        VarKind.TEXT,
-        "",
-        "Skip files modified after this date (YYYY-MM-DD).",
-    ),
-    _V(
-        "OELEO_DESTINATION_TYPE",
-        "Destination",
-        VarKind.CHOICE,
-        "",
-        "local, ssh or sharepoint; guessed from the other settings when empty.",
-        ("local", "ssh", "sharepoint"),
-    ),
-    _V(
-        "OELEO_BASE_DIR_TO",
-        "Destination",
-        VarKind.TEXT,
-        "",
-        "Destination folder: a local/network folder, the remote folder over SSH, or a folder "
-        "inside the SharePoint library.",
-    ),
-    _V(
-        "OA_EXTERNAL_SUBDIRS",
-        "Destination",
-        VarKind.BOOL,
-        "false",
-        "Recreate the source's subfolders at the destination (else all files land in one folder).",
-    ),
-    _V(
-        "OELEO_EXTERNAL_HOST",
-        "SSH",
-        VarKind.TEXT,
-        "",
-        "SSH server as `host` or `host:port` (port 22).",
-    ),
-    _V("OELEO_USERNAME", "SSH", VarKind.TEXT, "", "User name on the SSH server."),
-    _V("OELEO_KEY_FILENAME", "SSH", VarKind.FILE, "", "Private key file (ed25519, ECDSA or RSA)."),
-    _V("OELEO_KEY_PASSPHRASE", "SSH", VarKind.SECRET, "", "Passphrase of the key, if it has one."),
-    _V("OELEO_PASSWORD", "SSH", VarKind.SECRET, "", "SSH password (better: in the OS keyring)."),
-    _V(
-        "OELEO_KNOWN_HOSTS",
-        "SSH",
-        VarKind.FILE,
-        "",
-        "The app's known-hosts file (default: known_hosts in the user's config folder).",
-    ),
-    _V(
-        "OELEO_RECONNECT",
-        "SSH",
-        VarKind.TEXT,
-        "3",
-        "Reconnect attempts after a dropped connection: a number, or yes (3) / no (0).",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_URL",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "Tenant URL, https://example.sharepoint.com.",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_SITENAME",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "Site name (the part after /sites/).",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_DOC_LIBRARY",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "Document library, e.g. Shared Documents.",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_USERNAME",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "User name (falls back to OELEO_USERNAME).",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_CLIENT_ID",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "App registration's client id (app-only).",
-    ),
-    _V("OELEO_SHAREPOINT_CLIENT_SECRET", "SharePoint", VarKind.SECRET, "", "App's client secret."),
-    _V(
-        "OELEO_SHAREPOINT_CERT_PATH",
-        "SharePoint",
-        VarKind.FILE,
-        "",
-        "App's certificate (PEM) instead of a secret.",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_CERT_THUMBPRINT",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "Thumbprint of that certificate.",
-    ),
-    _V(
-        "OELEO_SHAREPOINT_TENANT",
-        "SharePoint",
-        VarKind.TEXT,
-        "",
-        "Tenant name or id, for app-only auth.",
-    ),
-    _V("OA_HOURS_SLEEP", "Schedule", VarKind.FLOAT, "0.5", "Hours between runs."),
-    _V(
-        "OA_MAX_RUN_INTERVALS",
-        "Schedule",
-        VarKind.INT,
-        "200",
-        "Stop after this many runs (0: never).",
-    ),
-    _V("OA_SINGLE_RUN", "Schedule", VarKind.BOOL, "false", "Run once and exit."),
-    _V(
-        "OA_ADD_CHECK",
-        "Schedule",
-        VarKind.BOOL,
-        "false",
-        "Compare with the destination before the first run.",
-    ),
-    _V(
-        "OELEO_WATCH_FOLDER",
-        "Schedule",
-        VarKind.BOOL,
-        "false",
-        "Start a run when new files appear (after they settle).",
-    ),
-    _V(
-        "OELEO_DB_NAME", "Advanced", VarKind.FILE, DEFAULT_DB_NAME, "Bookkeeping database (SQLite)."
-    ),
-    _V(
-        "OELEO_LOG_DIR",
-        "Advanced",
-        VarKind.FOLDER,
-        "",
-        "Folder for oeleo.log (default: the user's log folder).",
-    ),
-    _V(
-        "OELEO_SETTLE_SECONDS",
-        "Advanced",
-        VarKind.FLOAT,
-        "30",
-        "A file modified less than this many seconds ago is still being written: wait.",
-    ),
-)
-VARIABLES_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
-SECRET_KEYS = frozenset(v.name for v in VARIABLES if v.is_secret)
-OWNED_PREFIXES = ("OELEO_", "OA_")
-
-
-def parse_bool(value: str) -> bool:
-    """Upstream's booleans plus on/off, any case. Raises ValueError for anything else."""
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(value)
-
-
-def split_list(value: str) -> tuple[str, ...]:
-    """`a;b; c;` -> ('a', 'b', 'c'): blanks dropped, so a trailing `;` does not match everything."""
-    seen: dict[str, None] = {}
-    for part in value.split(";"):
-        part = part.strip()
-        if part:
-            seen.setdefault(part, None)
-    return tuple(seen)
-
-
-def normalise_extensions(value: str) -> tuple[str, ...]:
-    """`.CSV; res;.csv` -> ('.csv', '.res'); `*` or `.*` -> ('*',) meaning every file."""
-    out: dict[str, None] = {}
-    for part in split_list(value):
-        ext = part.lower()
-        if ext in ("*", ".*", "*.*"):
-            return ("*",)
-        ext = ext.removeprefix("*")
-        if not ext.startswith("."):
-            ext = "." + ext
-        out.setdefault(ext, None)
-    return tuple(out)
-
-
-def mask(key: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    return "********" if key in SECRET_KEYS and value else value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -539,27 +256,6 @@ def _guess_kind(r: _Reader) -> DestinationKind:
     if value is not None and value.lower() not in {k.value for k in DestinationKind}:
         r.problem("OELEO_DESTINATION_TYPE", "one of: local, ssh, sharepoint")
     return destination_kind(r.values)
-
-
-def parse_host(value: str) -> tuple[str, int]:
-    """`server`, `server:2222`, `[::1]:2222` -> (host, port). Raises ValueError."""
-    host, port = value.strip(), 22
-    if "@" in host:
-        raise ValueError("the user name belongs in OELEO_USERNAME, not in the host")
-    if host.startswith("["):
-        end = host.find("]")
-        if end < 0:
-            raise ValueError("unclosed [")
-        rest = host[end + 1 :]
-        host = host[1:end]
-        if rest:
-            port = int(rest.removeprefix(":"))
-    elif host.count(":") == 1:
-        host, port_text = host.split(":")
-        port = int(port_text)
-    if not host or not 0 < port < 65536 or any(c.isspace() for c in host):
-        raise ValueError(value)
-    return host, port
 
 
 def _secret(r: _Reader, key: str, account: str) -> str:

@@ -27,11 +27,12 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from oeleo_gui.engine.variables import OWNED_PREFIXES
+
 log = logging.getLogger(__name__)
 
 BOM = "\ufeff"
 BACKUP_SUFFIX = ".bak"
-DEFAULT_OWNED_PREFIXES = ("OELEO_", "OA_")
 # Everything up to and including `=` and the blanks after it: kept as it is on rewrite.
 _ASSIGNMENT = re.compile(r"^(?P<lead>\s*)(?P<head>(?:export[^\S\r\n]+)?\S+?[^\S\r\n]*=[^\S\r\n]*)")
 _TRAILING_NEWLINE = re.compile(r"(\r\n|\n|\r)$")
@@ -182,7 +183,7 @@ def save_env(
     path: Path,
     updates: Mapping[str, str | None],
     *,
-    owned_prefixes: tuple[str, ...] = DEFAULT_OWNED_PREFIXES,
+    owned_prefixes: tuple[str, ...] = OWNED_PREFIXES,
 ) -> None:
     """Write `updates` into the `.env` at `path` (None removes a key), atomically.
 

@@ -1,6 +1,6 @@
 """The settings dialog: every OELEO_*/OA_* variable of `.env`, checked as it is typed.
 
-Fields are built from `config.VARIABLES` (group → tab, kind → widget); the reasons beside them
+Fields are built from `variables.VARIABLES` (group → tab, kind → widget); the reasons beside them
 come from `engine.field_checks` and the file is written by `engine.envfile.save_env`, so no rule
 lives here. Passwords and client secrets go to the OS keyring (`engine.secret_store`); one
 already in `.env` keeps working there until the technician ticks "Move to the keyring". "Test
@@ -39,13 +39,8 @@ from PySide6.QtWidgets import (
 
 from oeleo_gui.engine import secret_store
 from oeleo_gui.engine.config import (
-    OWNED_PREFIXES,
-    VARIABLES,
     DestinationKind,
-    Variable,
-    VarKind,
     destination_kind,
-    parse_bool,
     secret_account,
     settings_from_values,
 )
@@ -58,6 +53,8 @@ from oeleo_gui.engine.connection_test import (
 from oeleo_gui.engine.envfile import save_env
 from oeleo_gui.engine.errors import ConfigError, OeleoError
 from oeleo_gui.engine.field_checks import check_values
+from oeleo_gui.engine.values import parse_bool
+from oeleo_gui.engine.variables import OWNED_PREFIXES, VARIABLES, Variable, VarKind
 
 log = logging.getLogger(__name__)
 

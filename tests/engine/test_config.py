@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 
 from oeleo_gui.engine import config
-from oeleo_gui.engine.config import (
-    DestinationKind,
-    load_settings,
-    normalise_extensions,
-    parse_bool,
-    parse_host,
-    settings_from_values,
-)
+from oeleo_gui.engine.config import DestinationKind, load_settings, settings_from_values
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.paths import find_env_file
+from oeleo_gui.engine.values import mask, normalise_extensions, parse_bool, parse_host
 
 BASE = {
     "OELEO_BASE_DIR_FROM": "/data/from",
@@ -109,7 +103,7 @@ def test_secret_values_are_masked_in_problems() -> None:
     with pytest.raises(ConfigError) as caught:
         settings_from_values(values)
     assert "s3cret-pass" not in str(caught.value)
-    assert config.mask("OELEO_PASSWORD", "s3cret-pass") == "********"
+    assert mask("OELEO_PASSWORD", "s3cret-pass") == "********"
 
 
 def test_destination_kind_is_guessed_from_upstream_variables() -> None:
