@@ -457,26 +457,46 @@ class SshConnector:
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None
     ) -> dict[str, str]:
+        """One batched `md5sum` on the server; a file that arrived short or long has another
+        digest too, so only the files that fail are looked at again, to say what is wrong.
+        Without a shell (SFTP-only accounts) sizes are checked first, then read back."""
+        if not self._can_exec:
+            return self._verify_by_reading_back(uploads, cancel)
+        digests = self.checksums([u.temp_rel_path for u in uploads], cancel)
+        return {
+            u.temp_rel_path: self._arrival_problem(u, digests.get(u.temp_rel_path))
+            for u in uploads
+            if digests.get(u.temp_rel_path) != u.md5
+        }
+
+    def _verify_by_reading_back(
+        self, uploads: Sequence[Upload], cancel: CancelToken | None
+    ) -> dict[str, str]:
         problems: dict[str, str] = {}
         arrived = []
         for upload in uploads:
             entry = self.stat(upload.temp_rel_path)
-            if entry is None:
-                problems[upload.temp_rel_path] = "the uploaded file vanished at the destination"
-            elif entry.size != upload.size:
-                problems[upload.temp_rel_path] = (
-                    f"{entry.size} bytes arrived, {upload.size} were sent"
-                )
+            if entry is None or entry.size != upload.size:
+                problems[upload.temp_rel_path] = self._arrival_problem(upload, None)
             else:
                 arrived.append(upload)
         digests = self.checksums([u.temp_rel_path for u in arrived], cancel)
         for upload in arrived:
             md5 = digests.get(upload.temp_rel_path)
-            if md5 is None:
-                problems[upload.temp_rel_path] = "the uploaded file could not be read back"
-            elif md5 != upload.md5:
-                problems[upload.temp_rel_path] = "the content that arrived differs from the source"
+            if md5 != upload.md5:
+                problems[upload.temp_rel_path] = self._arrival_problem(upload, md5)
         return problems
+
+    def _arrival_problem(self, upload: Upload, md5: str | None) -> str:
+        """Why an upload did not verify, in words (asks the server again: failures are rare)."""
+        entry = self.stat(upload.temp_rel_path)
+        if entry is None:
+            return "the uploaded file vanished at the destination"
+        if entry.size != upload.size:
+            return f"{entry.size} bytes arrived, {upload.size} were sent"
+        if md5 is None:
+            return "the uploaded file could not be read back"
+        return "the content that arrived differs from the source"
 
     def commit(self, upload: Upload) -> None:
         sftp = self._require_sftp()

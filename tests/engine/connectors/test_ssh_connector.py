@@ -143,6 +143,24 @@ def test_verify_reports_size_and_content_problems(
     assert "differs" in problems[changed.temp_rel_path]
 
 
+def test_verifying_a_batch_asks_nothing_per_file_when_all_is_well(
+    sshd: Any, ssh_connector: SshConnector, source: Any
+) -> None:
+    uploads = [
+        put(ssh_connector, source(f"f{i}", f"content {i}".encode()), f"f{i}") for i in range(40)
+    ]
+    sftp = ssh_connector._require_sftp()
+    real_stat, stats = sftp.stat, []
+    sftp.stat = lambda path: stats.append(path) or real_stat(path)  # type: ignore[method-assign]
+    before = sshd.log_path.read_text().count("Starting session: command")
+    try:
+        assert ssh_connector.verify(uploads) == {}
+    finally:
+        sftp.stat = real_stat  # type: ignore[method-assign]
+    assert stats == []  # no round trip per file: one md5sum answered for all of them
+    assert sshd.log_path.read_text().count("Starting session: command") - before == 1
+
+
 def test_checksums_are_one_command_for_many_files(
     sshd: Any, ssh_connector: SshConnector, remote_dir: Path
 ) -> None:
