@@ -59,13 +59,15 @@ def fsync_folder(folder: str | Path) -> None:
 class FlushAhead:
     """Background `syncfs` calls while a batch is copied; `flush` is the one that must finish.
 
-    An error of a background flush (EIO, a full disk) is raised by the next `flush`, so no
-    rename happens after a failed write-back."""
+    An error of a background flush (EIO, a full disk) is kept and raised by the next `flush`,
+    which the batch's verification calls: the whole batch is then discarded and nothing of it
+    is renamed into place (a later `syncfs` may no longer report a write-back that failed)."""
 
     def __init__(self, folder: str | Path) -> None:
         self._folder = folder
         self._executor: ThreadPoolExecutor | None = None
         self._running: Future[None] | None = None
+        self._failed: BaseException | None = None
         self._files = 0
         self._bytes = 0
 
@@ -77,10 +79,10 @@ class FlushAhead:
         self._bytes += size
         if self._files < FLUSH_AHEAD_FILES and self._bytes < FLUSH_AHEAD_BYTES:
             return
-        if self._running is not None and not self._running.done():
-            return  # the running flush will be followed by another one soon enough
         if self._running is not None:
-            self._running.result()  # a failed background flush surfaces here
+            if not self._running.done():
+                return  # the running flush will be followed by another one soon enough
+            self._failed = self._failed or self._running.exception()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="oeleo-flush")
         self._running = self._executor.submit(syncfs, self._folder)
@@ -89,11 +91,14 @@ class FlushAhead:
     def flush(self) -> None:
         """Everything written so far is on disk when this returns (Linux: one `syncfs`)."""
         running, self._running = self._running, None
+        failed, self._failed = self._failed, None
         if running is not None:
-            running.result()
+            failed = failed or running.exception()
+        self._files = self._bytes = 0
+        if failed is not None:
+            raise failed
         if HAS_SYNCFS:
             syncfs(self._folder)
-        self._files = self._bytes = 0
 
     def close(self) -> None:
         running, self._running = self._running, None

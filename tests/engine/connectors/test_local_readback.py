@@ -4,12 +4,15 @@ recorded for it, and no temporary file or open descriptor is left behind."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from oeleo_gui.engine.connectors import durability
 from oeleo_gui.engine.connectors import local as local_module
 from oeleo_gui.engine.connectors.local import READBACK_MIN_BYTES, LocalConnector
 from oeleo_gui.engine.connectors.readback import ReadBackWorker
@@ -110,3 +113,47 @@ def test_failed_and_cancelled_copies_close_their_read_back_descriptors(src, dst)
     connector.close()
     assert leftovers(dst) == []
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_failed_background_flush_discards_the_whole_batch(
+    make_engine, src, dst, monkeypatch
+) -> None:
+    """Write-back errors of a flush started during the copy stop the batch before any rename."""
+    for i in range(6):
+        write_file(src, f"f{i}.res", f"content {i}")
+    monkeypatch.setattr(durability, "FLUSH_AHEAD_FILES", 2)
+    real_syncfs = durability.syncfs
+
+    def failing_in_background(folder) -> None:  # type: ignore[no-untyped-def]
+        if threading.current_thread() is not threading.main_thread():
+            raise OSError(errno.EIO, "Input/output error", str(folder))
+        real_syncfs(folder)
+
+    monkeypatch.setattr(durability, "syncfs", failing_in_background)
+    engine = make_engine()
+    summary = engine.sync()
+    assert summary.error and not summary.copied
+    assert leftovers(dst) == []  # neither final names nor temporary files
+    assert all(engine.store.get(f"f{i}.res") is None for i in range(6))
+    monkeypatch.setattr(durability, "syncfs", real_syncfs)
+    assert len(engine.sync().copied) == 6  # the next run copies them all
+
+
+@pytest.mark.skipif(not durability.HAS_SYNCFS, reason="background flushes need syncfs")
+def test_flush_ahead_reports_a_background_error_once(tmp_path: Path, monkeypatch) -> None:
+    calls: list[str] = []
+
+    def fail_first(folder) -> None:  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(durability, "syncfs", fail_first)
+    flusher = durability.FlushAhead(tmp_path)
+    for _ in range(durability.FLUSH_AHEAD_FILES):
+        flusher.wrote(1)  # never raises, even after the background flush failed
+    with pytest.raises(OSError, match="Input/output"):
+        flusher.flush()
+    flusher.flush()  # the error was reported; this flush runs and succeeds
+    flusher.close()
+    assert calls[0].startswith("oeleo-flush") and len(calls) == 2
