@@ -3,7 +3,10 @@
 It serves, on 127.0.0.1 at a free port, the requests Office365-REST-Python-Client and our
 connector make: ACS realm discovery (401 + `WWW-Authenticate`), the ACS token endpoint
 (`/<realm>/tokens/OAuth/2`), `_api/contextinfo`, `_api/web`, `GetList`, folders, files, upload
-sessions, `MoveTo`, `$value` and delete, with verbose OData JSON as the library asks for. Faults
+sessions, moves, `$value` and delete, with verbose OData JSON as the library asks for. Files and
+folders are reachable through the ResourcePath APIs (`GetFileByServerRelativePath(DecodedUrl=)`,
+`AddUsingPath`, `MoveToUsingPath`) and, for names without `#` or `%`, through the older `...Url`
+ones, decoding names as SharePoint Online does (see `server.py`'s docstring). Faults
 are injected on request: throttling, dropped connections, expired tokens, rejected credentials,
 read-only libraries and a storage quota. The product never imports this package.
 

@@ -4,6 +4,18 @@ Paths are server-relative (`/sites/lab/Shared Documents/a/b.txt`), compared exac
 use verbose OData (`{"d": ...}`), which is what Office365-REST-Python-Client asks for
 (`Accept: application/json;odata=verbose`). Errors have SharePoint's JSON shape with the HRESULT
 codes SharePoint Online sends, so the library classifies them as it would in production.
+
+Names are decoded as SharePoint Online decodes them. The request path is percent-decoded once,
+as HTTP transport (a `%` not followed by two hex digits is a 400, as IIS answers); a raw `#`
+never arrives, since the client keeps it as the URL fragment. Then:
+
+- the ResourcePath APIs (`GetFileByServerRelativePath(DecodedUrl='...')`,
+  `GetFolderByServerRelativePath(...)`, `Files/AddUsingPath(...)`, `folders/AddUsingPath(...)`,
+  `MoveToUsingPath(...)`) take the literal, quotes undoubled, as the exact name;
+- the older string APIs (`GetFileByServerRelativeUrl`, `GetFolderByServerRelativeUrl`,
+  `Files/add(url=...)`, `MoveTo(newurl=...)`, `POST web/folders`) guess, as SharePoint does: a
+  `#` starts a fragment that is dropped, and a `%` means "still encoded", so the value is decoded
+  again (a bad escape is a 400). Names with `#` or `%` are therefore out of their reach.
 """
 
 from __future__ import annotations
@@ -34,6 +46,10 @@ QUOTA_EXCEEDED = "-2147024784, Microsoft.SharePoint.SPQuotaExceededException"
 BAD_ARGUMENT = "-1, Microsoft.SharePoint.Client.InvalidClientQueryException"
 
 Handler = Callable[[str, str], None]
+
+# Heads of `web/<head>(...)` that take a ResourcePath, and the string-based ones before them.
+PATH_HEADS = {"getfilebyserverrelativepath", "getfolderbyserverrelativepath"}
+LEGACY_HEADS = {"getfilebyserverrelativeurl", "getfolderbyserverrelativeurl"}
 
 
 @dataclass
@@ -260,6 +276,23 @@ def _literal(value: str) -> str:
     return value
 
 
+def _percent_decode(value: str) -> str:
+    """One percent-decoding; a `%` without two hex digits after it, or bytes that are not
+    UTF-8, are a 400, as IIS answers."""
+    try:
+        if re.search(r"%(?![0-9A-Fa-f]{2})", value):
+            raise ValueError(value)
+        return unquote(value, errors="strict")
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise SpError(400, BAD_ARGUMENT, "Bad Request - Invalid URL") from exc
+
+
+def _legacy_url(value: str) -> str:
+    """What the string-based `...Url` APIs make of a path (see the module docstring)."""
+    value = value.split("#", 1)[0]
+    return _percent_decode(value) if "%" in value else value
+
+
 def parse_segments(api: str) -> list[tuple[str, dict[str, str], list[str]]]:
     """`web/GetFileByServerRelativeUrl('/a')/MoveTo(newurl='/b',flags=1)` -> name, kwargs, args."""
     segments = []
@@ -279,6 +312,10 @@ def parse_segments(api: str) -> list[tuple[str, dict[str, str], list[str]]]:
                     args.append(_literal(arg))
         segments.append((name.lower(), kwargs, args))
     return segments
+
+
+def _resource_path(path: str) -> dict[str, Any]:
+    return {"__metadata": {"type": "SP.ResourcePath"}, "DecodedUrl": path}
 
 
 def _iso(moment: datetime) -> str:
@@ -345,7 +382,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         sp = self.sp
         parts = urlsplit(self.path)
-        path = unquote(parts.path)
+        try:
+            path = _percent_decode(parts.path)
+        except SpError:
+            body = self._read_body()
+            with sp.lock:
+                sp.log.append(Logged(method, parts.path, len(body)))
+            self._send(400, raw=b"Bad Request - Invalid URL")
+            return
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         api_at = path.lower().find("/_api/")
         api = path[api_at + len("/_api/") :] if api_at >= 0 else path
@@ -440,8 +484,12 @@ class _Handler(BaseHTTPRequestHandler):
         if names == ["web"]:
             return 200, {"d": self._web()}, None
         head, kwargs, args = segs[1]
-        target = kwargs.get("url") or kwargs.get("decodedurl") or (args[0] if args else "")
+        target = kwargs.get("url") or (args[0] if args else "")
         rest = segs[2:]
+        if head in PATH_HEADS:  # ResourcePath: the decoded URL is the name, verbatim
+            target = kwargs.get("decodedurl", "")
+        elif head in LEGACY_HEADS:
+            target = _legacy_url(target)
         if head == "getlist" and not rest:
             if target not in sp.libraries:
                 raise SpError(404, NOT_FOUND, "File Not Found.")
@@ -452,19 +500,36 @@ class _Handler(BaseHTTPRequestHandler):
                 None,
             )
         if head == "folders" and not rest and method == "POST":
-            wanted = json.loads(body or b"{}").get("ServerRelativeUrl", "")
-            sp._check_write()
-            if wanted not in sp.folders:
-                sp._require_parent(wanted)
-                sp.folders.add(wanted)
-            return 200, {"d": self._folder(wanted)}, None
-        if head == "getfolderbyserverrelativeurl":
-            return self._folder_api(method, target, rest, query, body)
-        if head == "getfilebyserverrelativeurl":
+            wanted = _legacy_url(json.loads(body or b"{}").get("ServerRelativeUrl", ""))
+            return self._add_folder(wanted, overwrite=True)  # the old add is idempotent
+        if head == "folders" and [s[0] for s in rest] == ["addusingpath"] and method == "POST":
+            add = rest[0][1]
+            overwrite = add.get("overwrite", "false").lower() == "true"
+            return self._add_folder(add.get("decodedurl", ""), overwrite=overwrite)
+        if head in ("getfolderbyserverrelativeurl", "getfolderbyserverrelativepath"):
+            return self._folder_api(method, target, rest, query, body, head)
+        if head in ("getfilebyserverrelativeurl", "getfilebyserverrelativepath"):
             return self._file_api(method, verb, target, rest, body)
         raise SpError(400, BAD_ARGUMENT, f"Unknown API {api}")
 
-    def _folder_api(self, method, folder, rest, query, body) -> tuple[int, Any, bytes | None]:
+    def _add_folder(self, wanted: str, *, overwrite: bool) -> tuple[int, Any, bytes | None]:
+        """`folders/AddUsingPath`: an existing folder is a 400 "already exists" unless
+        Overwrite=true, which answers 200 and leaves the folder's contents alone (SharePoint
+        Online's reported behaviour; the old `POST web/folders` always acts as Overwrite=true)."""
+        sp = self.sp
+        sp._check_write()
+        if wanted in sp.files:
+            raise SpError(400, ALREADY_EXISTS, f"A file with the name {wanted} already exists.")
+        if wanted in sp.folders and not overwrite:
+            raise SpError(
+                400, ALREADY_EXISTS, f"A file or folder with the name {wanted} already exists."
+            )
+        if wanted not in sp.folders:
+            sp._require_parent(wanted)
+            sp.folders.add(wanted)
+        return 200, {"d": self._folder(wanted)}, None
+
+    def _folder_api(self, method, folder, rest, query, body, head) -> tuple[int, Any, bytes | None]:
         sp = self.sp
         if folder not in sp.folders:
             raise SpError(404, NOT_FOUND, "File Not Found.")
@@ -473,13 +538,14 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"d": self._folder(folder)}, None
         if names == ["files"] and method == "GET":
             items = sorted(p for p in sp.files if p.rsplit("/", 1)[0] == folder)
-            return 200, self._page(folder, "Files", items, query, self._file_props), None
+            return 200, self._page(head, folder, "Files", items, query, self._file_props), None
         if names == ["folders"] and method == "GET":
             items = sorted(p for p in sp.folders if p.rsplit("/", 1)[0] == folder and p != folder)
-            return 200, self._page(folder, "Folders", items, query, self._folder), None
-        if names == ["files", "add"] and method == "POST":
+            return 200, self._page(head, folder, "Folders", items, query, self._folder), None
+        if names in (["files", "add"], ["files", "addusingpath"]) and method == "POST":
             kwargs = rest[1][1]
-            path = f"{folder}/{kwargs['url']}"
+            name = _legacy_url(kwargs["url"]) if names[1] == "add" else kwargs["decodedurl"]
+            path = f"{folder}/{name}"
             overwrite = kwargs.get("overwrite", "false").lower() == "true"
             if path in sp.files and not overwrite:
                 raise SpError(400, ALREADY_EXISTS, f"A file with the name {path} already exists.")
@@ -505,11 +571,15 @@ class _Handler(BaseHTTPRequestHandler):
         if len(names) == 1 and method == "POST":
             name, kwargs, _args = rest[0]
             if name == "moveto":
-                return self._move(path, kwargs["newurl"], int(kwargs.get("flags", "0")))
+                target = _legacy_url(kwargs["newurl"])
+                return self._move(path, target, int(kwargs.get("flags", "0")), name)
+            if name == "movetousingpath":
+                flags = int(kwargs.get("moveoperations", "0"))
+                return self._move(path, kwargs["decodedurl"], flags, "MoveToUsingPath")
             return self._upload_step(name, path, kwargs, body)
         raise SpError(400, BAD_ARGUMENT, f"Unknown file API {names}")
 
-    def _move(self, src: str, dst: str, flags: int) -> tuple[int, Any, bytes | None]:
+    def _move(self, src: str, dst: str, flags: int, op: str) -> tuple[int, Any, bytes | None]:
         sp = self.sp
         data = sp._file(src)
         sp._check_write()
@@ -519,7 +589,7 @@ class _Handler(BaseHTTPRequestHandler):
         if any(p == src for p, _ in sp.uploads.values()):
             raise SpError(423, "-2147018894, Microsoft.SharePoint.SPFileLockException", "Locked.")
         sp.files[dst] = sp.files.pop(src) if src != dst else data
-        return 200, {"d": {"MoveTo": None}}, None
+        return 200, {"d": {"MoveTo" if op == "moveto" else op: None}}, None
 
     def _upload_step(self, name, path, kwargs, body) -> tuple[int, Any, bytes | None]:
         sp = self.sp
@@ -565,6 +635,7 @@ class _Handler(BaseHTTPRequestHandler):
             "Exists": True,
             "Name": path.rsplit("/", 1)[1],
             "ServerRelativeUrl": path,
+            "ServerRelativePath": _resource_path(path),
             "ItemCount": sum(1 for p in self.sp.files if p.rsplit("/", 1)[0] == path),
         }
 
@@ -575,13 +646,14 @@ class _Handler(BaseHTTPRequestHandler):
             "Exists": True,
             "Name": path.rsplit("/", 1)[1],
             "ServerRelativeUrl": path,
+            "ServerRelativePath": _resource_path(path),
             "Length": str(len(f.data)),
             "TimeLastModified": _iso(f.modified),
             "TimeCreated": _iso(f.modified),
             "UniqueId": str(uuid.uuid5(uuid.NAMESPACE_URL, path)),
         }
 
-    def _page(self, folder, collection, items, query, shape) -> dict[str, Any]:
+    def _page(self, head, folder, collection, items, query, shape) -> dict[str, Any]:
         sp = self.sp
         top = min(int(query.get("$top", sp.page_size)), sp.page_size)
         start = 0
@@ -592,9 +664,14 @@ class _Handler(BaseHTTPRequestHandler):
         d: dict[str, Any] = {"results": [shape(p) for p in page]}
         if start + top < len(items):
             token = quote(f"Paged=TRUE&p_ID={start + top}", safe="")
+            # The next page is addressed the way this one was (Url or Path API).
             literal = quote(folder.replace("'", "''"), safe="/")
+            call = (
+                f"GetFolderByServerRelativePath(DecodedUrl='{literal}')"
+                if head == "getfolderbyserverrelativepath"
+                else f"GetFolderByServerRelativeUrl('{literal}')"
+            )
             d["__next"] = (
-                f"{sp.url}{sp.site_path}/_api/web/GetFolderByServerRelativeUrl('{literal}')/"
-                f"{collection}?$skiptoken={token}&$top={top}"
+                f"{sp.url}{sp.site_path}/_api/web/{call}/{collection}?$skiptoken={token}&$top={top}"
             )
         return {"d": d}

@@ -3,9 +3,10 @@
 Built on Office365-REST-Python-Client for sign-in (SharePoint app-only through ACS with a client
 secret, Entra ID app-only with a certificate, or user credentials where the tenant allows them),
 the form digest, the HTTP session and SharePoint's error classes. The REST calls themselves are
-made here, so uploads stream: files up to `chunk_size` go in one `Files/add` request, larger
+made here, so uploads stream: files up to `chunk_size` go in one `AddUsingPath` request, larger
 ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) holding at most
-two chunks in memory. Every file lands under a temporary name and `MoveTo` puts it in place.
+two chunks in memory; each lands under a temporary name and `MoveToUsingPath` puts it in place.
+Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
 
 Throttling (429/503 with Retry-After) is waited out here; an access token SharePoint stops
 accepting is renewed once; the library's exceptions become `oeleo_gui.engine.errors` classes in
@@ -64,7 +65,7 @@ ACCEPT = "application/json;odata=verbose"
 MAX_THROTTLE_WAITS = 8
 MAX_RETRY_AFTER = 300.0
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
-OVERWRITE = 1  # SP.MoveOperations.Overwrite
+OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
 CREDENTIAL_VARS = (
     "OELEO_SHAREPOINT_CLIENT_ID and OELEO_SHAREPOINT_CLIENT_SECRET (or the certificate)"
 )
@@ -73,8 +74,12 @@ MissingError = Callable[[], DestinationError]
 
 
 def _literal(value: str) -> str:
-    """An OData string literal for a URL: quotes doubled, then percent-encoded."""
+    """An OData string literal for a URL: quotes doubled, then percent-encoded (`#`, `%`...)."""
     return "'" + quote(value.replace("'", "''"), safe="/") + "'"
+
+
+def _by_path(kind: str, url: str) -> str:  # kind: "File" or "Folder"
+    return f"web/Get{kind}ByServerRelativePath(DecodedUrl={_literal(url)})"
 
 
 def _status(exc: ClientRequestException) -> int | None:
@@ -181,7 +186,7 @@ class SharePointConnector:
         with self._errors(f"list {self._root}", missing=self._folder_missing):
             while pending:
                 rel_dir, url = pending.pop()
-                base = f"web/GetFolderByServerRelativeUrl({_literal(url)})"
+                base = _by_path("Folder", url)
                 for item in self._paged(
                     f"{base}/Files?$select=Name,Length,TimeLastModified&$top=5000", cancel
                 ):
@@ -191,13 +196,11 @@ class SharePointConnector:
                     )
                 if not recursive:
                     continue
-                for item in self._paged(
-                    f"{base}/Folders?$select=Name,ServerRelativeUrl&$top=5000", cancel
-                ):
+                for item in self._paged(f"{base}/Folders?$select=Name&$top=5000", cancel):
                     if url == self._library_url and item["Name"] == "Forms":
                         continue  # the library's hidden views folder
                     rel = f"{rel_dir}/{item['Name']}" if rel_dir else str(item["Name"])
-                    pending.append((rel, str(item["ServerRelativeUrl"])))
+                    pending.append((rel, f"{url}/{item['Name']}"))
         log.debug("SharePoint listing of %s: %d files", self._root, len(found))
         return found
 
@@ -301,7 +304,7 @@ class SharePointConnector:
 
     # --- REST helpers ---
     def _file_api(self, rel_path: str) -> str:
-        return f"web/GetFileByServerRelativeUrl({_literal(self.external_name(rel_path))})"
+        return _by_path("File", self.external_name(rel_path))
 
     def _stat(self, rel_path: str, cancel: CancelToken | None = None) -> RemoteEntry | None:
         try:
@@ -329,19 +332,19 @@ class SharePointConnector:
                 raise
 
     def _move(self, rel_from: str, rel_to: str, flags: int) -> None:
-        target = _literal(self.external_name(rel_to))
-        self._request("POST", f"{self._file_api(rel_from)}/MoveTo(newurl={target},flags={flags})")
+        target = f"DecodedUrl={_literal(self.external_name(rel_to))},moveOperations={flags}"
+        self._request("POST", f"{self._file_api(rel_from)}/MoveToUsingPath({target})")
 
     def _ensure_folder(self, url: str) -> None:
-        """Creates `url` and its missing parents in the library (SharePoint's add is idempotent)."""
+        """Creates `url` and its missing parents (AddUsingPath, Overwrite=true: idempotent)."""
         if url in self._known_folders or url == self._library_url:
             return
         current = self._library_url
         for part in url[len(self._library_url) :].strip("/").split("/"):
             current = f"{current}/{part}"
             if current not in self._known_folders:
-                body = {"__metadata": {"type": "SP.Folder"}, "ServerRelativeUrl": current}
-                self._request("POST", "web/folders", data=body)
+                add = f"web/folders/AddUsingPath(DecodedUrl={_literal(current)},Overwrite=true)"
+                self._request("POST", add)
                 self._known_folders.add(current)
 
     def _paged(self, api: str, cancel: CancelToken | None) -> Iterator[dict[str, Any]]:
@@ -363,12 +366,9 @@ class SharePointConnector:
         cancel: CancelToken,
     ) -> int:
         """Small files in one request, large ones through an upload session; returns bytes sent."""
-        name = PurePosixPath(temp_rel_path).name
-        folder_url = self.external_name(temp_rel_path).rsplit("/", 1)[0]
-        add = (
-            f"web/GetFolderByServerRelativeUrl({_literal(folder_url)})"
-            f"/Files/add(url={_literal(name)},overwrite=true)"
-        )
+        folder_url, name = self.external_name(temp_rel_path).rsplit("/", 1)
+        add_file = f"AddUsingPath(DecodedUrl={_literal(name)},Overwrite=true)"
+        add = f"{_by_path('Folder', folder_url)}/Files/{add_file}"
         binary = {"Content-Type": "application/octet-stream"}
         chunk = stream.read(self._chunk_size)
         md5.update(chunk)

@@ -7,7 +7,6 @@ refused credentials, read-only library, quota) are switched on in the server, no
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 
 import tests.sharepoint_server as sp
-from oeleo_gui.engine.config import SharePointSettings
 from oeleo_gui.engine.connectors.base import Connector, Upload, is_temp_name, temp_name_for
 from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
 from oeleo_gui.engine.errors import (
@@ -33,10 +31,10 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
+from tests.engine.connectors.sharepoint_helpers import CHUNK, connected, connector_settings, md5
 
 pytestmark = pytest.mark.sharepoint
 
-CHUNK = 256 * 1024
 LIB = "/sites/lab/Shared Documents"
 ROOT = f"{LIB}/instrument/data"
 
@@ -47,29 +45,10 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield running
 
 
-def _settings(server: Any, **changes: Any) -> SharePointSettings:
-    values = {
-        "url": server.url,
-        "site_name": "lab",
-        "doc_library": "Shared Documents",
-        "client_id": server.client_id,
-        "client_secret": server.client_secret,
-    }
-    values.update(changes)
-    return SharePointSettings(**values)
-
-
 @pytest.fixture
 def connector(server: Any) -> Iterator[SharePointConnector]:
-    c = SharePointConnector(_settings(server), "instrument/data", chunk_size=CHUNK, timeout=10)
-    c.connect()
-    c.ensure_ready()
-    yield c
-    c.close()
-
-
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+    with connected(server) as c:
+        yield c
 
 
 def _file(tmp_path: Path, name: str, size: int) -> Path:
@@ -108,7 +87,7 @@ def test_new_small_file_goes_to_temp_name_then_moves(
     assert is_temp_name(up.temp_rel_path)
     assert f"{ROOT}/a.res" not in server.files  # nothing under the final name yet
     assert server.files[f"{ROOT}/{up.temp_rel_path}"].data == source.read_bytes()
-    assert up.md5 == _md5(source.read_bytes())
+    assert up.md5 == md5(source.read_bytes())
     assert (up.size, seen) == (1000, [1000])
     assert connector.verify([up]) == {}
     connector.commit(up)
@@ -151,7 +130,7 @@ def test_large_file_streams_through_an_upload_session(
     assert len(continues) == source.stat().st_size // CHUNK - 1
     # Memory stays flat: no request carried more than one chunk.
     assert max(e.body_size for e in server.log) <= CHUNK
-    assert [e.body_size for e in server.calls("Files/add")] == [0]
+    assert [e.body_size for e in server.calls("Files/AddUsingPath")] == [0]
     assert final_seen_during_upload
     assert not any(final_seen_during_upload)
     assert seen[-1] == up.size == source.stat().st_size
@@ -159,7 +138,7 @@ def test_large_file_streams_through_an_upload_session(
     assert connector.verify([up]) == {}
     connector.commit(up)
     assert server.files[f"{ROOT}/run/big.res"].data == source.read_bytes()
-    assert up.md5 == _md5(source.read_bytes())
+    assert up.md5 == md5(source.read_bytes())
 
 
 def test_file_of_exactly_two_chunks(
@@ -251,7 +230,7 @@ def test_bad_credentials_give_a_readable_message(
     server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    c = SharePointConnector(_settings(server, client_secret="wrong-secret-123"), "x")
+    c = SharePointConnector(connector_settings(server, client_secret="wrong-secret-123"), "x")
     with pytest.raises(AuthFailed) as info:
         c.connect()
     text = f"{info.value.title} {info.value.hint}"
@@ -263,7 +242,7 @@ def test_bad_credentials_give_a_readable_message(
 
 
 def test_missing_certificate_or_credentials(server: Any, tmp_path: Path) -> None:
-    cert = _settings(
+    cert = connector_settings(
         server,
         client_secret="",
         cert_path=tmp_path / "nope.pem",
@@ -274,7 +253,9 @@ def test_missing_certificate_or_credentials(server: Any, tmp_path: Path) -> None
         SharePointConnector(cert, "x").connect()
     assert "OELEO_SHAREPOINT_CERT_PATH" in info.value.hint
     with pytest.raises(AuthFailed) as info:
-        SharePointConnector(_settings(server, client_id="", client_secret=""), "x").connect()
+        SharePointConnector(
+            connector_settings(server, client_id="", client_secret=""), "x"
+        ).connect()
     assert "No SharePoint credentials" in info.value.title
 
 
@@ -282,7 +263,7 @@ def test_secrets_never_reach_the_log(
     server: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    c = SharePointConnector(_settings(server), "x", chunk_size=CHUNK)
+    c = SharePointConnector(connector_settings(server), "x", chunk_size=CHUNK)
     c.connect()
     c.ensure_ready()
     up, _ = _upload(c, _file(tmp_path, "s.res", 2 * CHUNK + 1), "s.res")
@@ -301,7 +282,7 @@ def test_revoked_access_after_sign_in_is_auth_failed(
 
 
 def test_wrong_site(server: Any) -> None:
-    c = SharePointConnector(_settings(server, site_name="nosuchsite"), "x")
+    c = SharePointConnector(connector_settings(server, site_name="nosuchsite"), "x")
     with pytest.raises(DestinationMissing) as info:
         c.connect()
     assert "/sites/nosuchsite" in info.value.title
@@ -309,7 +290,7 @@ def test_wrong_site(server: Any) -> None:
 
 
 def test_wrong_library(server: Any) -> None:
-    c = SharePointConnector(_settings(server, doc_library="Documentz"), "x")
+    c = SharePointConnector(connector_settings(server, doc_library="Documentz"), "x")
     c.connect()
     with pytest.raises(DestinationMissing) as info:
         c.ensure_ready()
@@ -321,7 +302,9 @@ def test_unreachable_server(server: Any) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
-    c = SharePointConnector(_settings(server, url=f"http://127.0.0.1:{port}"), "x", timeout=5)
+    c = SharePointConnector(
+        connector_settings(server, url=f"http://127.0.0.1:{port}"), "x", timeout=5
+    )
     with pytest.raises(Unreachable) as info:
         c.connect()
     assert not isinstance(info.value, ConnectionLost)
@@ -330,7 +313,7 @@ def test_unreachable_server(server: Any) -> None:
 
 def test_read_only_library(server: Any) -> None:
     server.read_only = True
-    c = SharePointConnector(_settings(server), "x")
+    c = SharePointConnector(connector_settings(server), "x")
     c.connect()
     with pytest.raises(DestinationPermissionDenied) as info:
         c.ensure_ready()
@@ -368,7 +351,7 @@ def test_error_mapping(
 
 
 def test_list_files_pages_and_skips_the_forms_folder(server: Any) -> None:
-    c = SharePointConnector(_settings(server), "", chunk_size=CHUNK)
+    c = SharePointConnector(connector_settings(server), "", chunk_size=CHUNK)
     c.connect()
     for i in range(8):
         server.put(f"{LIB}/f{i}.res", b"x" * i)
@@ -381,7 +364,12 @@ def test_list_files_pages_and_skips_the_forms_folder(server: Any) -> None:
     assert listing["f5.res"].mtime is not None
     assert any("$skiptoken" in e.api or e.api.endswith("/Files") for e in server.log)
     assert (
-        len(server.calls("GetFolderByServerRelativeUrl('/sites/lab/Shared Documents')/Files")) == 3
+        len(
+            server.calls(
+                "GetFolderByServerRelativePath(DecodedUrl='/sites/lab/Shared Documents')/Files"
+            )
+        )
+        == 3
     )
     assert set(c.list_files(recursive=False)) == {f"f{i}.res" for i in range(8)}
 
@@ -392,7 +380,7 @@ def test_checksums_are_streamed_downloads(
     data = os.urandom(3 * 1024 * 1024)
     server.put(f"{ROOT}/h.res", data)
     digests = connector.checksums(["h.res", "gone.res"])
-    assert digests == {"h.res": _md5(data)}
+    assert digests == {"h.res": md5(data)}
     assert len(server.calls("$value")) == 2
 
 
@@ -424,7 +412,7 @@ def test_rename_never_overwrites_and_remove_ignores_missing(
 
 
 def test_close_is_safe_twice_and_before_connect(server: Any) -> None:
-    c = SharePointConnector(_settings(server), "x")
+    c = SharePointConnector(connector_settings(server), "x")
     c.close()
     c.connect()
     c.close()

@@ -14,16 +14,15 @@ from typing import Any
 import pytest
 
 import tests.sharepoint_server as sp
-from oeleo_gui.engine.config import Settings, settings_from_values
 from oeleo_gui.engine.connectors.base import is_temp_name
 from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.worker import Engine
+from tests.engine.connectors.sharepoint_helpers import CHUNK, engine_settings
 
 pytestmark = pytest.mark.sharepoint
 
 ROOT = "/sites/lab/Shared Documents/instrument/data"
-CHUNK = 256 * 1024
 
 
 @pytest.fixture
@@ -43,29 +42,9 @@ def source(tmp_path: Path) -> Path:
     return src
 
 
-def _settings(server: Any, source: Path, tmp_path: Path, **extra: str) -> Settings:
-    values = {
-        "OELEO_BASE_DIR_FROM": str(source),
-        "OELEO_FILTER_EXTENSION": ".res",
-        "OELEO_DB_NAME": str(tmp_path / "files.db"),
-        "OELEO_LOG_DIR": str(tmp_path / "logs"),
-        "OELEO_SETTLE_SECONDS": "0",
-        "OA_INCLUDE_SUBDIRS": "true",
-        "OA_EXTERNAL_SUBDIRS": "true",
-        "OELEO_BASE_DIR_TO": "instrument/data",
-        "OELEO_SHAREPOINT_URL": server.url,
-        "OELEO_SHAREPOINT_SITENAME": "lab",
-        "OELEO_SHAREPOINT_DOC_LIBRARY": "Shared Documents",
-        "OELEO_SHAREPOINT_CLIENT_ID": server.client_id,
-        "OELEO_SHAREPOINT_CLIENT_SECRET": server.client_secret,
-    }
-    values.update(extra)
-    return settings_from_values(values, env_file=None)
-
-
 @pytest.fixture
 def engine(server: Any, source: Path, tmp_path: Path) -> Iterator[Engine]:
-    e = Engine(_settings(server, source, tmp_path))
+    e = Engine(engine_settings(server, source, tmp_path))
     yield e
     e.close()
 
@@ -104,7 +83,7 @@ def test_large_file_in_chunks_survives_a_dropped_connection(
 ) -> None:
     data = os.urandom(2 * 1024 * 1024 + 17)
     (source / "big.res").write_bytes(data)
-    settings = _settings(server, source, tmp_path)
+    settings = engine_settings(server, source, tmp_path)
     connector = SharePointConnector(
         settings.sharepoint, settings.destination, chunk_size=CHUNK, timeout=10
     )
@@ -137,7 +116,7 @@ def test_check_compares_listing_and_downloads_only_for_a_full_check(
 
 
 def test_wrong_library_stops_the_run_with_a_hint(server: Any, source: Path, tmp_path: Path) -> None:
-    settings = _settings(server, source, tmp_path, OELEO_SHAREPOINT_DOC_LIBRARY="Documentz")
+    settings = engine_settings(server, source, tmp_path, OELEO_SHAREPOINT_DOC_LIBRARY="Documentz")
     engine = Engine(settings)
     try:
         summary = engine.sync()
