@@ -28,7 +28,7 @@ from oeleo_gui.engine.connectors.base import (
     temp_name_for,
 )
 from oeleo_gui.engine.connectors.durability import HAS_SYNCFS, FlushAhead, fsync_folder
-from oeleo_gui.engine.connectors.readback import ReadBack, ReadBackWorker
+from oeleo_gui.engine.connectors.readback import ChunkHasher, ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
     DestinationError,
     DestinationFull,
@@ -225,16 +225,20 @@ class LocalConnector:
                     out_fd = os.open(temp, _CREATE_NEW, 0o666)
                     try:
                         next_readback = READBACK_MIN_BYTES
+                        hasher: ChunkHasher | None = None
                         while chunk := os.read(src_fd, READ_CHUNK):
-                            digest.update(chunk)  # the bytes written are the bytes hashed
+                            # the bytes written are the bytes hashed
+                            (hasher or digest).update(chunk)
                             _write_all(out_fd, chunk)
                             size += len(chunk)
-                            if size >= next_readback:  # large: read back on the second core
+                            if size >= next_readback:  # large: hash and read back alongside
                                 readback = readback or self._readback.start(temp)
+                                hasher = hasher or self._readback.hasher(digest)
                                 readback.advance(size)
                                 next_readback = size + READBACK_STEP_BYTES
                             progress(size)
                             cancel.raise_if_cancelled()
+                        md5 = hasher.hexdigest() if hasher else digest.hexdigest()
                         if readback is None:  # small: read back now, it is still cached
                             self._read_back[temp_rel_path] = _read_back_from(out_fd)
                         if not HAS_SYNCFS:
@@ -251,7 +255,7 @@ class LocalConnector:
                 raise
         finally:
             os.close(src_fd)
-        return Upload(rel_path, temp_rel_path, size, digest.hexdigest(), mtime)
+        return Upload(rel_path, temp_rel_path, size, md5, mtime)
 
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from oeleo_gui.engine.checksum import READ_CHUNK
+
+HANDOVER_BYTES = 1024 * 1024
+MAX_HANDOVERS_IN_FLIGHT = 8  # megabytes of source chunks waiting to be hashed, at most
 
 
 class ReadBack:
@@ -67,18 +71,65 @@ class ReadBack:
             self._fd = -1
 
 
+class ChunkHasher:
+    """The MD5 of the source, taken over from the copy loop: the chunks the loop wrote are
+    hashed, in order, on a worker thread, so reading, hashing and reading back run side by
+    side. Chunks are handed over a megabyte at a time (a handover costs more than hashing 64 kB),
+    and the copy waits when the hashing falls behind, so memory stays flat whatever the size.
+    """
+
+    def __init__(self, executor: ThreadPoolExecutor, digest: hashlib._Hash) -> None:
+        self._executor = executor
+        self._digest = digest
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._in_flight: deque[Future[None]] = deque()
+
+    def update(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        if self._size >= HANDOVER_BYTES:
+            self._hand_over()
+
+    def hexdigest(self) -> str:
+        self._hand_over()
+        while self._in_flight:
+            self._in_flight.popleft().result()
+        return self._digest.hexdigest()
+
+    def _hand_over(self) -> None:
+        if self._chunks:
+            chunks, self._chunks, self._size = self._chunks, [], 0
+            self._in_flight.append(self._executor.submit(self._hash, chunks))
+            if len(self._in_flight) > MAX_HANDOVERS_IN_FLIGHT:
+                self._in_flight.popleft().result()
+
+    def _hash(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self._digest.update(chunk)
+
+
 class ReadBackWorker:
-    """The one worker thread a connector uses for its read-backs (made on first use)."""
+    """A connector's two worker threads for large files, made on first use: one reads back what
+    was written, one hashes the source chunks the copy loop hands over."""
 
     def __init__(self) -> None:
-        self._executor: ThreadPoolExecutor | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._hashers: ThreadPoolExecutor | None = None
 
     def start(self, path: str) -> ReadBack:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="oeleo-readback")
-        return ReadBack(self._executor, path)
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(1, thread_name_prefix="oeleo-readback")
+        return ReadBack(self._readers, path)
+
+    def hasher(self, digest: hashlib._Hash) -> ChunkHasher:
+        """Go on with `digest` (what the copy loop hashed so far) on the hashing thread."""
+        if self._hashers is None:
+            self._hashers = ThreadPoolExecutor(1, thread_name_prefix="oeleo-hash")
+        return ChunkHasher(self._hashers, digest)
 
     def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        for executor in (self._readers, self._hashers):
+            if executor is not None:
+                executor.shutdown(wait=True)
+        self._readers = self._hashers = None

@@ -5,6 +5,7 @@ recorded for it, and no temporary file or open descriptor is left behind."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import sys
 import threading
@@ -14,6 +15,7 @@ import pytest
 
 from oeleo_gui.engine.connectors import durability
 from oeleo_gui.engine.connectors import local as local_module
+from oeleo_gui.engine.connectors import readback as readback_module
 from oeleo_gui.engine.connectors.local import READBACK_MIN_BYTES, LocalConnector
 from oeleo_gui.engine.connectors.readback import ReadBackWorker
 from oeleo_gui.engine.errors import Cancelled
@@ -157,3 +159,15 @@ def test_flush_ahead_reports_a_background_error_once(tmp_path: Path, monkeypatch
     flusher.flush()  # the error was reported; this flush runs and succeeds
     flusher.close()
     assert calls[0].startswith("oeleo-flush") and len(calls) == 2
+
+
+def test_the_source_hash_taken_over_by_the_worker_equals_hashing_inline() -> None:
+    worker = ReadBackWorker()
+    data = os.urandom(5 * 1024 * 1024 + 999)
+    head = hashlib.md5(data[:70_000], usedforsecurity=False)  # what the copy loop hashed itself
+    hasher = worker.hasher(head)
+    for start in range(70_000, len(data), 65_536):
+        hasher.update(data[start : start + 65_536])
+        assert len(hasher._in_flight) <= readback_module.MAX_HANDOVERS_IN_FLIGHT
+    assert hasher.hexdigest() == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    worker.shutdown()
