@@ -313,18 +313,17 @@ class BatchCopier:
         self, good: Sequence[tuple[Decision, Upload]], cancel: CancelToken
     ) -> dict[str, str]:
         """Move aside destination files oeleo did not write whose content differs; returns names."""
-        existing = {d.dest_rel: self.connector.stat(d.dest_rel) for d, _ in good}
+        existing = self.connector.stat_many([d.dest_rel for d, _ in good])
         to_hash = []
         for d, upload in good:
-            entry = existing[d.dest_rel]
+            entry = existing.get(d.dest_rel)
             if entry is not None and entry.size in (upload.size, d.row.size if d.row else None):
                 to_hash.append(d.dest_rel)
         hashes = self.connector.checksums(to_hash, cancel) if to_hash else {}
         asides: dict[str, str] = {}
         now = datetime.now()
         for d, upload in good:
-            entry = existing[d.dest_rel]
-            if entry is None:
+            if d.dest_rel not in existing:
                 continue
             current = hashes.get(d.dest_rel)
             ours = d.row.checksum if d.row and d.row.external_name else None

@@ -102,6 +102,9 @@ class Connector(Protocol):
     def stat(self, rel_path: str) -> RemoteEntry | None:
         """The destination file, or None when it does not exist."""
 
+    def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
+        """Those of these destination files that exist, in as few round trips as possible."""
+
     def checksums(
         self, rel_paths: Sequence[str], cancel: CancelToken | None = None
     ) -> dict[str, str]:

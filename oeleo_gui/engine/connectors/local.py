@@ -190,6 +190,9 @@ class LocalConnector:
                 return None
         return RemoteEntry(rel_path, st.st_size, st.st_mtime)
 
+    def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
+        return {rel: entry for rel in rel_paths if (entry := self.stat(rel)) is not None}
+
     def checksums(
         self, rel_paths: Sequence[str], cancel: CancelToken | None = None
     ) -> dict[str, str]:

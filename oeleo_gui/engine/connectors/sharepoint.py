@@ -208,6 +208,9 @@ class SharePointConnector:
         with self._errors(f"look up {rel_path}"):
             return self._stat(rel_path)
 
+    def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
+        return {rel: entry for rel in rel_paths if (entry := self.stat(rel)) is not None}
+
     def checksums(
         self, rel_paths: Sequence[str], cancel: CancelToken | None = None
     ) -> dict[str, str]:

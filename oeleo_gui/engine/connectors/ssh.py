@@ -28,6 +28,8 @@ import paramiko
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+from paramiko.sftp import CMD_ATTRS, CMD_STAT
+from paramiko.sftp_attr import SFTPAttributes
 
 from oeleo_gui.engine import hostkeys
 from oeleo_gui.engine.config import SshSettings
@@ -333,6 +335,28 @@ class SshConnector:
                 return None
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
+    def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
+        """All the requests are sent before the first answer is read: one round trip, not one
+        per file (SFTP numbers requests; `_Answers` keeps answers in whatever order they come)."""
+        sftp = self._require_sftp()
+        answers = _Answers()
+        found: dict[str, RemoteEntry] = {}
+        with self._errors():
+            asked = {
+                sftp._async_request(answers, CMD_STAT, self._remote(rel)): rel for rel in rel_paths
+            }
+            for number, rel in asked.items():
+                while number not in answers.received:
+                    sftp._read_response()  # files the next answer under its number
+                kind, msg = answers.received.pop(number)
+                if kind == CMD_ATTRS:
+                    st = SFTPAttributes._from_msg(msg)
+                    found[rel] = RemoteEntry(rel, st.st_size or 0, st.st_mtime)
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    sftp._convert_status(msg)  # raises the server's error for this file
+        return found
+
     # --- hashing ---------------------------------------------------------------------------------
     def checksums(
         self, rel_paths: Sequence[str], cancel: CancelToken | None = None
@@ -609,6 +633,16 @@ class SshConnector:
                 "Check OELEO_BASE_DIR_TO and that nobody moves folders at the destination.",
             )
         return FileError(f"The server could not handle {target} ({text}).", "")
+
+
+class _Answers:
+    """Collects answers to pipelined SFTP requests by number (paramiko calls `_async_response`)."""
+
+    def __init__(self) -> None:
+        self.received: dict[int, tuple[int, paramiko.Message]] = {}
+
+    def _async_response(self, kind: int, msg: paramiko.Message, number: int) -> None:
+        self.received[number] = (kind, msg)
 
 
 def _wait_for_write_acks(f: paramiko.SFTPFile) -> None:

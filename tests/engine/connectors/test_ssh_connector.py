@@ -161,6 +161,26 @@ def test_verifying_a_batch_asks_nothing_per_file_when_all_is_well(
     assert sshd.log_path.read_text().count("Starting session: command") - before == 1
 
 
+def test_stat_many_pipelines_one_request_per_file(
+    ssh_connector: SshConnector, remote_dir: Path
+) -> None:
+    names = [f"run 1/f{i:03d}.res" for i in range(120)] + ["odd 'name' #2.res"]
+    (remote_dir / "run 1").mkdir()
+    for i, name in enumerate(names):
+        (remote_dir / name).write_bytes(b"x" * i)
+    sftp = ssh_connector._require_sftp()
+    real_stat, singles = sftp.stat, []
+    sftp.stat = lambda path: singles.append(path) or real_stat(path)  # type: ignore[method-assign]
+    try:
+        found = ssh_connector.stat_many([*names, "missing.res", "run 1/missing.res"])
+    finally:
+        sftp.stat = real_stat  # type: ignore[method-assign]
+    assert singles == []  # no request answered before the next one was sent
+    assert set(found) == set(names)
+    assert [found[n].size for n in names] == list(range(len(names)))
+    assert ssh_connector.stat("run 1/f005.res") == found["run 1/f005.res"]
+
+
 def test_checksums_are_one_command_for_many_files(
     sshd: Any, ssh_connector: SshConnector, remote_dir: Path
 ) -> None:
