@@ -193,7 +193,7 @@ class Engine:
         counts["unchanged"] += planned.unchanged
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
         if not to_copy:
-            return  # nothing to write: the destination's write probe can wait for a run that has
+            return  # nothing to copy, so no write probe (a file made and deleted) either
         connector.ensure_ready()
         progress = Progress(reporter, len(to_copy), sum(d.file.size for d in to_copy))
         copier = BatchCopier(
