@@ -7,6 +7,7 @@ bytes read is computed; `verify` and `checksums` hash on the server with one bat
 command when the account has a shell, and read the files back over SFTP when it has not (an
 SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
 
+Key files are read by `ssh_keys`; batched requests and their parsing live in `sftp_batching`.
 Imports base, local (source opening), config, hostkeys, errors, events and paramiko; never gui.
 """
 
@@ -25,11 +26,6 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import paramiko
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
-from paramiko.sftp import CMD_ATTRS, CMD_STAT
-from paramiko.sftp_attr import SFTPAttributes
 
 from oeleo_gui.engine import hostkeys
 from oeleo_gui.engine.config import SshSettings
@@ -42,6 +38,13 @@ from oeleo_gui.engine.connectors.base import (
     temp_name_for,
 )
 from oeleo_gui.engine.connectors.local import open_source
+from oeleo_gui.engine.connectors.sftp_batching import (
+    command_chunks,
+    parse_md5sum,
+    stat_pipelined,
+    wait_for_write_acks,
+)
+from oeleo_gui.engine.connectors.ssh_keys import load_private_key
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,
@@ -66,89 +69,12 @@ ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 1
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 _LOST = (EOFError, ConnectionError, TimeoutError, paramiko.SSHException, paramiko.SFTPError)
 Phase = Literal["connect", "write", "other"]
-KEY_HINT = "Check OELEO_KEY_FILENAME: it must name your private key file (not the .pub file)."
-
-
-def load_private_key(path: Path, passphrase: str = "") -> paramiko.PKey:
-    """Load an ed25519, ECDSA or RSA private key; AuthFailed saying exactly what is wrong."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AuthFailed(
-            f"Cannot read the SSH key file {path} ({exc.strerror or exc}).", KEY_HINT
-        ) from exc
-    head = data.lstrip()[:100]
-    if head.startswith((b"ssh-", b"ecdsa-")) or b"PUBLIC KEY" in head:
-        raise AuthFailed(f"{path} is a public key, not a private key.", KEY_HINT)
-    if b"PRIVATE KEY-----" not in data:
-        raise AuthFailed(f"{path} is not a private key file.", KEY_HINT)
-    password = passphrase.encode() if passphrase else None
-    try:
-        try:
-            loaded = _load_crypto_key(data, None)
-            password = None  # not encrypted: a configured passphrase is not needed
-        except TypeError:  # cryptography: the key is encrypted and no password was given
-            if password is None:
-                raise AuthFailed(
-                    f"The SSH key {path} is protected by a passphrase.",
-                    "Set OELEO_KEY_PASSPHRASE (or store it in the keyring through Settings).",
-                ) from None
-            try:
-                loaded = _load_crypto_key(data, password)
-            except ValueError:
-                raise AuthFailed(
-                    f"Wrong passphrase for the SSH key {path}.", "Check OELEO_KEY_PASSPHRASE."
-                ) from None
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise AuthFailed(f"{path} could not be read as a private key ({exc}).", KEY_HINT) from exc
-    key_class: type[paramiko.PKey]
-    if isinstance(loaded, ed25519.Ed25519PrivateKey):
-        key_class = paramiko.Ed25519Key
-    elif isinstance(loaded, ec.EllipticCurvePrivateKey):
-        key_class = paramiko.ECDSAKey
-    elif isinstance(loaded, rsa.RSAPrivateKey):
-        key_class = paramiko.RSAKey
-    else:
-        kind = "DSA" if isinstance(loaded, dsa.DSAPrivateKey) else type(loaded).__name__
-        raise AuthFailed(
-            f"The SSH key {path} is a {kind} key, which is not supported.",
-            "Make an ed25519 key (ssh-keygen -t ed25519) and set OELEO_KEY_FILENAME to it.",
-        )
-    try:
-        pw = password.decode() if password else None
-        return key_class.from_private_key_file(str(path), password=pw)  # type: ignore[no-any-return]
-    except (paramiko.SSHException, ValueError, OSError) as exc:
-        raise AuthFailed(f"{path} could not be read as a private key ({exc}).", KEY_HINT) from exc
-
-
-def _load_crypto_key(data: bytes, password: bytes | None) -> object:
-    if b"BEGIN OPENSSH PRIVATE KEY" in data:
-        return serialization.load_ssh_private_key(data, password)
-    return serialization.load_pem_private_key(data, password)
 
 
 def _fast_transport(sock: socket.socket, **kwargs: object) -> paramiko.Transport:
     return paramiko.Transport(
         sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE, **kwargs
     )
-
-
-def _parse_md5sum(output: bytes) -> dict[str, str]:
-    """{path: md5} from `md5sum` output, undoing GNU's `\\`-escaping of odd names."""
-    found = {}
-    for line in output.split(b"\n"):
-        escaped = line.startswith(b"\\")
-        if escaped:
-            line = line[1:]
-        digest, _, name = line.partition(b" ")
-        if len(digest) != 32:
-            continue
-        name = name[1:] if name[:1] in (b" ", b"*") else name
-        if escaped:
-            name = name.replace(b"\\\\", b"\0").replace(b"\\n", b"\n").replace(b"\\r", b"\r")
-            name = name.replace(b"\0", b"\\")
-        found[name.decode("utf-8", "surrogateescape")] = digest.decode("ascii").lower()
-    return found
 
 
 class SshConnector:
@@ -336,26 +262,14 @@ class SshConnector:
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        """All the requests are sent before the first answer is read: one round trip, not one
-        per file (SFTP numbers requests; `_Answers` keeps answers in whatever order they come)."""
-        sftp = self._require_sftp()
-        answers = _Answers()
-        found: dict[str, RemoteEntry] = {}
+        """One round trip for the whole batch (see `sftp_batching.stat_pipelined`)."""
+        wanted = {self._remote(rel): rel for rel in rel_paths}
         with self._errors():
-            asked = {
-                sftp._async_request(answers, CMD_STAT, self._remote(rel)): rel for rel in rel_paths
-            }
-            for number, rel in asked.items():
-                while number not in answers.received:
-                    sftp._read_response()  # files the next answer under its number
-                kind, msg = answers.received.pop(number)
-                if kind == CMD_ATTRS:
-                    st = SFTPAttributes._from_msg(msg)
-                    found[rel] = RemoteEntry(rel, st.st_size or 0, st.st_mtime)
-                    continue
-                with contextlib.suppress(FileNotFoundError):
-                    sftp._convert_status(msg)  # raises the server's error for this file
-        return found
+            found = stat_pipelined(self._require_sftp(), list(wanted))
+        return {
+            wanted[path]: RemoteEntry(wanted[path], st.st_size or 0, st.st_mtime)
+            for path, st in found.items()
+        }
 
     # --- hashing ---------------------------------------------------------------------------------
     def checksums(
@@ -368,9 +282,9 @@ class SshConnector:
         with self._errors():
             if self._can_exec:
                 found: dict[str, str] = {}
-                for chunk in _chunks(list(wanted), ARG_BUDGET):
+                for chunk in command_chunks(list(wanted), ARG_BUDGET):
                     out = self._exec(["md5sum", "--", *chunk], cancel, deadline=EXEC_DEADLINE)
-                    found.update(_parse_md5sum(out))
+                    found.update(parse_md5sum(out))
                 return {wanted[p]: md5 for p, md5 in found.items() if p in wanted}
             return {
                 rel: md5 for p, rel in wanted.items() if (md5 := self._read_back_md5(p, cancel))
@@ -449,7 +363,7 @@ class SshConnector:
                         size += len(chunk)
                         progress(size)
                         cancel.raise_if_cancelled()
-                    _wait_for_write_acks(f)
+                    wait_for_write_acks(f)
         except BaseException:
             self._remove_quietly(temp_rel_path)
             raise
@@ -635,45 +549,8 @@ class SshConnector:
         return FileError(f"The server could not handle {target} ({text}).", "")
 
 
-class _Answers:
-    """Collects answers to pipelined SFTP requests by number (paramiko calls `_async_response`)."""
-
-    def __init__(self) -> None:
-        self.received: dict[int, tuple[int, paramiko.Message]] = {}
-
-    def _async_response(self, kind: int, msg: paramiko.Message, number: int) -> None:
-        self.received[number] = (kind, msg)
-
-
-def _wait_for_write_acks(f: paramiko.SFTPFile) -> None:
-    """Wait for the server's answer to every pipelined write still in flight.
-
-    paramiko checks pipelined write answers only now and then (in `SFTPFile._write`) and drops
-    those still pending at `close()`, so a full disk could go unnoticed until `verify`. Reading
-    each answer here raises the server's error (e.g. SSH_FX_FAILURE for ENOSPC) at the upload.
-    """
-    pending = f._reqs  # paramiko internal: request ids of unanswered writes
-    while pending:
-        f.sftp._read_response(pending.popleft())
-
-
 def _read_source(fd: int, source: Path) -> bytes:
     try:
         return os.read(fd, CHUNK_SIZE)
     except OSError as exc:
         raise FileError(f"Cannot read {source}: {exc.strerror or exc}.", "Check the file.") from exc
-
-
-def _chunks(paths: list[str], budget: int) -> Iterator[list[str]]:
-    """Split an argument list so each command stays under `budget` bytes."""
-    chunk: list[str] = []
-    used = 0
-    for p in paths:
-        cost = len(shlex.quote(p).encode()) + 1
-        if chunk and used + cost > budget:
-            yield chunk
-            chunk, used = [], 0
-        chunk.append(p)
-        used += cost
-    if chunk:
-        yield chunk

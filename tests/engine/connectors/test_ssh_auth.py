@@ -13,7 +13,8 @@ import pytest
 
 from oeleo_gui.engine import hostkeys
 from oeleo_gui.engine.config import SshSettings
-from oeleo_gui.engine.connectors.ssh import SshConnector, load_private_key
+from oeleo_gui.engine.connectors.ssh import SshConnector
+from oeleo_gui.engine.connectors.ssh_keys import load_private_key
 from oeleo_gui.engine.errors import (
     AuthFailed,
     DestinationMissing,

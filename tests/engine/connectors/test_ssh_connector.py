@@ -16,7 +16,8 @@ import pytest
 
 from oeleo_gui.engine.config import SshSettings
 from oeleo_gui.engine.connectors.base import Upload, is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.ssh import SshConnector, _chunks, _parse_md5sum
+from oeleo_gui.engine.connectors.sftp_batching import command_chunks, parse_md5sum
+from oeleo_gui.engine.connectors.ssh import SshConnector
 from oeleo_gui.engine.errors import (
     AuthFailed,
     Cancelled,
@@ -199,7 +200,7 @@ def test_checksums_are_one_command_for_many_files(
 
 def test_argument_lists_are_chunked() -> None:
     paths = [f"/srv/data/{i:05d}-{'x' * 80}.csv" for i in range(5000)]
-    chunks = list(_chunks(paths, 64 * 1024))
+    chunks = list(command_chunks(paths, 64 * 1024))
     assert [p for c in chunks for p in c] == paths
     assert len(chunks) > 1
     assert all(sum(len(p) + 1 for p in c) <= 64 * 1024 for c in chunks)
@@ -211,7 +212,7 @@ def test_md5sum_output_with_escaped_names() -> None:
         b"\\0cc175b9c0f1b6a831c399e269772661  a\\nb\\\\c\n"
         b"92eb5ffee6ae2fec3ad71c777531578f *binary\n"
     )
-    assert _parse_md5sum(out) == {
+    assert parse_md5sum(out) == {
         "plain name": "d41d8cd98f00b204e9800998ecf8427e",
         "a\nb\\c": "0cc175b9c0f1b6a831c399e269772661",
         "binary": "92eb5ffee6ae2fec3ad71c777531578f",
