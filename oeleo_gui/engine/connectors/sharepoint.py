@@ -9,8 +9,9 @@ two chunks in memory; each lands under a temporary name and `MoveToUsingPath` pu
 Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
 
 Throttling (429/503 with Retry-After) is waited out here; an access token SharePoint stops
-accepting is renewed once; the library's exceptions become `oeleo_gui.engine.errors` classes in
-`_errors`, and nowhere else. Secrets are never logged or put into messages.
+accepting is renewed once (signing in is `sharepoint_auth`'s); the library's exceptions become
+`oeleo_gui.engine.errors` classes in `sharepoint_errors`, and nowhere else. Secrets are never
+logged or put into messages.
 Imports only `base`, `errors`, `events` and `config` types from the engine.
 """
 
@@ -21,9 +22,7 @@ import json
 import logging
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -42,17 +41,12 @@ from oeleo_gui.engine.connectors.base import (
     RemoteEntry,
     Upload,
 )
+from oeleo_gui.engine.connectors.sharepoint_auth import sign_in
+from oeleo_gui.engine.connectors.sharepoint_errors import ErrorTranslator, status_of
 from oeleo_gui.engine.errors import (
-    AuthFailed,
-    ConnectionLost,
-    DestinationError,
-    DestinationFull,
-    DestinationMissing,
     DestinationPermissionDenied,
     FileError,
-    OeleoError,
     SourceBusy,
-    Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
 
@@ -66,11 +60,6 @@ MAX_THROTTLE_WAITS = 8
 MAX_RETRY_AFTER = 300.0
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
 OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
-CREDENTIAL_VARS = (
-    "OELEO_SHAREPOINT_CLIENT_ID and OELEO_SHAREPOINT_CLIENT_SECRET (or the certificate)"
-)
-
-MissingError = Callable[[], DestinationError]
 
 
 def _literal(value: str) -> str:
@@ -80,11 +69,6 @@ def _literal(value: str) -> str:
 
 def _by_path(kind: str, url: str) -> str:  # kind: "File" or "Folder"
     return f"web/Get{kind}ByServerRelativePath(DecodedUrl={_literal(url)})"
-
-
-def _status(exc: ClientRequestException) -> int | None:
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
 
 
 def _retry_after(response: Any, attempt: int) -> float:
@@ -101,11 +85,6 @@ def _timestamp(value: Any) -> float | None:
         return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return None
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class SharePointConnector:
@@ -133,11 +112,14 @@ class SharePointConnector:
         self._ctx: ClientContext | None = None
         self._connected = False
         self._known_folders: set[str] = set()
+        self._translate = ErrorTranslator(
+            self._site_url, self._library_url, self._root, settings.url, lambda: self._connected
+        )
 
     # --- connection ---
     def connect(self) -> None:
-        with self._errors("connect", missing=self._site_missing):
-            self._ctx = self._sign_in()
+        with self._translate.errors("connect", missing=self._translate.site_missing):
+            self._ctx = sign_in(self._settings, self._site_url, self._timeout)
             self._request("GET", "web?$select=ServerRelativeUrl,Title")
         self._connected = True
         log.info("Connected to SharePoint %s", self.description)
@@ -159,7 +141,9 @@ class SharePointConnector:
         self.connect()
 
     def ensure_ready(self) -> None:
-        with self._errors("open the document library", missing=self._library_missing):
+        with self._translate.errors(
+            "open the document library", missing=self._translate.library_missing
+        ):
             info = self._request(
                 "GET",
                 f"web/GetList({_literal(self._library_url)})?$select=Title,EffectiveBasePermissions",
@@ -171,7 +155,7 @@ class SharePointConnector:
                 f"The SharePoint library {self._library_url} can be read but not written.",
                 "Give the app or user at least Contribute (write) permission on this library.",
             )
-        with self._errors(f"create the folder {self._root}"):
+        with self._translate.errors(f"create the folder {self._root}"):
             self._ensure_folder(self._root)
 
     def external_name(self, rel_path: str) -> str:
@@ -183,7 +167,7 @@ class SharePointConnector:
     ) -> dict[str, RemoteEntry]:
         found: dict[str, RemoteEntry] = {}
         pending = [("", self._root)]
-        with self._errors(f"list {self._root}", missing=self._folder_missing):
+        with self._translate.errors(f"list {self._root}", missing=self._translate.folder_missing):
             while pending:
                 rel_dir, url = pending.pop()
                 base = _by_path("Folder", url)
@@ -205,7 +189,7 @@ class SharePointConnector:
         return found
 
     def stat(self, rel_path: str) -> RemoteEntry | None:
-        with self._errors(f"look up {rel_path}"):
+        with self._translate.errors(f"look up {rel_path}"):
             return self._stat(rel_path)
 
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
@@ -217,14 +201,14 @@ class SharePointConnector:
         """Downloads each file as a stream and hashes it: SharePoint keeps no MD5 to ask for."""
         digests: dict[str, str] = {}
         for rel in rel_paths:
-            with self._errors(f"download {rel} for its checksum"):
+            with self._translate.errors(f"download {rel} for its checksum"):
                 md5 = hashlib.md5(usedforsecurity=False)
                 try:
                     response = self._request(
                         "GET", f"{self._file_api(rel)}/$value", stream=True, cancel=cancel
                     )
                 except ClientRequestException as exc:
-                    if _status(exc) == 404:
+                    if status_of(exc) == 404:
                         continue
                     raise
                 with response:
@@ -249,7 +233,7 @@ class SharePointConnector:
         md5 = hashlib.md5(usedforsecurity=False)
         session: list[str] = []
         try:
-            with self._errors(f"upload {rel_path}"):
+            with self._translate.errors(f"upload {rel_path}"):
                 parent = PurePosixPath(temp_rel_path).parent.as_posix()
                 self._ensure_folder(self._root if parent == "." else f"{self._root}/{parent}")
                 try:
@@ -278,7 +262,7 @@ class SharePointConnector:
     ) -> dict[str, str]:
         """Compares the size SharePoint reports for each temporary file with the bytes sent."""
         problems: dict[str, str] = {}
-        with self._errors("check the uploaded files"):
+        with self._translate.errors("check the uploaded files"):
             for upload in uploads:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -292,17 +276,17 @@ class SharePointConnector:
         return problems
 
     def commit(self, upload: Upload) -> None:
-        with self._errors(f"move {upload.rel_path} into place"):
+        with self._translate.errors(f"move {upload.rel_path} into place"):
             self._move(upload.temp_rel_path, upload.rel_path, OVERWRITE)
 
     def rename(self, rel_from: str, rel_to: str) -> None:
-        with self._errors(f"rename {rel_from} to {rel_to}"):
+        with self._translate.errors(f"rename {rel_from} to {rel_to}"):
             parent = PurePosixPath(rel_to).parent.as_posix()
             self._ensure_folder(self._root if parent == "." else f"{self._root}/{parent}")
             self._move(rel_from, rel_to, 0)
 
     def remove(self, rel_path: str) -> None:
-        with self._errors(f"delete {rel_path}"):
+        with self._translate.errors(f"delete {rel_path}"):
             self._delete(rel_path)
 
     # --- REST helpers ---
@@ -315,7 +299,7 @@ class SharePointConnector:
                 "GET", f"{self._file_api(rel_path)}?$select=Length,TimeLastModified", cancel=cancel
             ).json()["d"]
         except ClientRequestException as exc:
-            if _status(exc) == 404:
+            if status_of(exc) == 404:
                 return None
             raise
         return RemoteEntry(
@@ -331,7 +315,7 @@ class SharePointConnector:
                 retry=retry,
             )
         except ClientRequestException as exc:
-            if _status(exc) != 404:
+            if status_of(exc) != 404:
                 raise
 
     def _move(self, rel_from: str, rel_to: str, flags: int) -> None:
@@ -442,14 +426,14 @@ class SharePointConnector:
         waits, renewed = 0, False
         while True:
             if self._ctx is None:
-                self._ctx = self._sign_in()
+                self._ctx = sign_in(self._settings, self._site_url, self._timeout)
             request = RequestOptions(url=url, method=HttpMethod(method), data=data, stream=stream)
             request.headers = {"Accept": ACCEPT, **(headers or {})}
             request.timeout = self._timeout
             try:
                 return self._ctx.pending_request().execute_request_direct(request)
             except ClientRequestException as exc:
-                status = _status(exc)
+                status = status_of(exc)
                 if retry and status in (429, 503) and waits < MAX_THROTTLE_WAITS:
                     delay = _retry_after(exc.response, waits)
                     waits += 1
@@ -468,161 +452,6 @@ class SharePointConnector:
                     # ACS tokens are cached by the library for ever; sign in again once.
                     log.info("SharePoint refused the access token; signing in again")
                     renewed = True
-                    self._ctx = self._sign_in()
+                    self._ctx = sign_in(self._settings, self._site_url, self._timeout)
                     continue
                 raise
-
-    def _sign_in(self) -> ClientContext:
-        """A new context with a fresh token (acquired now, so sign-in errors surface here)."""
-        s = self._settings
-        ctx = ClientContext(self._site_url)
-        if s.client_id and s.cert_path:
-            try:
-                ctx.with_client_certificate(
-                    s.tenant, s.client_id, thumbprint=s.cert_thumbprint, cert_path=str(s.cert_path)
-                )
-            except OSError as exc:
-                raise AuthFailed(
-                    f"The SharePoint certificate {s.cert_path} cannot be read ({exc.strerror}).",
-                    "Check OELEO_SHAREPOINT_CERT_PATH: the PEM file with the private key.",
-                ) from exc
-        elif s.client_id and s.client_secret:
-            ctx.with_client_credentials(s.client_id, s.client_secret)
-        elif s.username and s.password and s.client_id and s.tenant:
-            ctx.with_username_and_password(s.tenant, s.client_id, s.username, s.password)
-        elif s.username and s.password:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)  # the legacy flow, as upstream used
-                ctx.authentication_context.acquire_token_for_user(s.username, s.password)
-        else:
-            raise AuthFailed(
-                "No SharePoint credentials are configured.",
-                f"Set {CREDENTIAL_VARS}, or OELEO_SHAREPOINT_USERNAME with OELEO_PASSWORD.",
-            )
-        ctx.with_transport(timeout=(min(10.0, self._timeout), self._timeout))
-        ctx.authentication_context.authenticate_request(RequestOptions(url=self._site_url))
-        return ctx
-
-    # --- error translation ---
-    def _site_missing(self) -> DestinationError:
-        return DestinationMissing(
-            f"The SharePoint site {self._site_url} does not exist.",
-            "Check OELEO_SHAREPOINT_URL (https://<tenant>.sharepoint.com) and "
-            "OELEO_SHAREPOINT_SITENAME (the part after /sites/).",
-        )
-
-    def _library_missing(self) -> DestinationError:
-        return DestinationMissing(
-            f"The document library {self._library_url} does not exist.",
-            "Check OELEO_SHAREPOINT_DOC_LIBRARY: it is the library's name in its web address, "
-            "e.g. 'Shared Documents' for the library called Documents.",
-        )
-
-    def _folder_missing(self) -> DestinationError:
-        return DestinationMissing(
-            f"The SharePoint folder {self._root} does not exist (any more).",
-            "Check OELEO_BASE_DIR_TO and OELEO_SHAREPOINT_DOC_LIBRARY; Test connection creates it.",
-        )
-
-    @contextmanager
-    def _errors(self, action: str, *, missing: MissingError | None = None) -> Iterator[None]:
-        """The one place where library and network exceptions become engine errors."""
-        try:
-            yield
-        except OeleoError:
-            raise
-        except ClientRequestException as exc:
-            raise self._http_error(exc, action, missing or self._folder_missing) from exc
-        except requests.exceptions.SSLError as exc:
-            raise Unreachable(
-                f"The TLS certificate of {self._settings.url} is not trusted.",
-                "Check OELEO_SHAREPOINT_URL; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE "
-                "to the company's CA certificates.",
-            ) from exc
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
-            raise self._network_error(exc, action) from exc
-        except (requests.exceptions.JSONDecodeError, KeyError) as exc:
-            raise Unreachable(
-                f"SharePoint sent an unexpected answer while trying to {action}.",
-                "Check OELEO_SHAREPOINT_URL: it must be the tenant address, https://<tenant>.sharepoint.com.",
-            ) from exc
-        except (ValueError, AssertionError) as exc:  # raised by the library's sign-in flows
-            raise self._sign_in_error(exc) from exc
-        except OSError as exc:  # what is left is local: the source file
-            raise FileError(
-                f"Could not {action} ({exc.strerror or type(exc).__name__}).",
-                "It is tried again on the next run.",
-            ) from exc
-
-    def _network_error(self, exc: Exception, action: str) -> DestinationError:
-        reason = type(exc).__name__
-        if self._connected:
-            return ConnectionLost(
-                f"The connection to SharePoint dropped while trying to {action} ({reason}).",
-                "The file is tried again after reconnecting.",
-            )
-        return Unreachable(
-            f"Cannot reach SharePoint at {self._settings.url} ({reason}).",
-            "Check OELEO_SHAREPOINT_URL, the network connection and any proxy settings.",
-        )
-
-    def _sign_in_error(self, exc: Exception) -> DestinationError:
-        cause = exc.__cause__
-        if isinstance(cause, requests.ConnectionError | requests.Timeout):
-            return self._network_error(cause, "sign in")
-        if isinstance(exc, AssertionError):  # the ACS realm lookup found no SharePoint there
-            return Unreachable(
-                f"{self._settings.url} did not offer a SharePoint sign-in.",
-                "Check OELEO_SHAREPOINT_URL: it is the tenant address, https://<tenant>.sharepoint.com.",
-            )
-        detail: Any = exc.args[0] if exc.args else exc
-        if isinstance(detail, str):
-            with suppress(ValueError):
-                detail = json.loads(detail)
-        if isinstance(detail, dict):  # an OAuth error answer (ACS, or MSAL's result dict)
-            detail = f"{detail.get('error', '')}: {detail.get('error_description', '')}"
-        return AuthFailed(
-            f"SharePoint sign-in failed ({_short(detail)}).",
-            f"Check {CREDENTIAL_VARS}, OELEO_SHAREPOINT_TENANT, and the app's access to this site.",
-        )
-
-    def _http_error(
-        self, exc: ClientRequestException, action: str, missing: MissingError
-    ) -> OeleoError:
-        status = _status(exc)
-        code = str(exc.code or "")
-        message = _short(exc.message or "") or f"HTTP {status}"
-        if status == 507 or "QuotaExceeded" in code or "-2147024784" in code:
-            return DestinationFull(
-                f"The SharePoint site is out of storage ({message}).",
-                "Ask the SharePoint administrator to raise the site's storage quota or free space.",
-            )
-        if status == 401:
-            return AuthFailed(
-                f"SharePoint did not accept the sign-in for {self._site_url}.",
-                f"Check {CREDENTIAL_VARS}, and that the app or user has access to this site.",
-            )
-        if status == 403:
-            return DestinationPermissionDenied(
-                f"SharePoint refused to {action}: access denied.",
-                f"Give the app or user Contribute (write) permission on {self._library_url}.",
-            )
-        if status == 404:
-            return missing()
-        if status in (429, 503):
-            return Unreachable(
-                f"SharePoint kept asking to slow down while trying to {action} (HTTP {status}).",
-                "The settings are fine; the next run continues where this one stopped.",
-            )
-        if status is not None and status in (502, 504):
-            return ConnectionLost(
-                f"SharePoint did not answer in time while trying to {action} (HTTP {status}).",
-                "The file is tried again after reconnecting.",
-            )
-        return FileError(
-            f"SharePoint refused to {action} ({message}).", "It is tried again on the next run."
-        )
