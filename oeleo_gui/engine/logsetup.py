@@ -21,6 +21,7 @@ _LINE_ALLOWANCE = 1000
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(password|passphrase|client_secret|secret|token)(\s*[=:]\s*)(\S+)"
 )
+_SECRET_WORDS = ("password", "passphrase", "secret", "token")  # client_secret contains secret
 _secrets: set[str] = set()
 
 
@@ -33,7 +34,10 @@ def register_secret(value: str) -> None:
 def mask_secrets(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    return _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    lowered = text.lower()  # the regular expression only where one of its words occurs
+    if any(word in lowered for word in _SECRET_WORDS):
+        text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    return text
 
 
 class SecretFilter(logging.Filter):

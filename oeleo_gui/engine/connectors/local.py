@@ -14,7 +14,7 @@ import errno
 import hashlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 
@@ -328,14 +328,9 @@ class LocalConnector:
                 self.remove(rel_path)
 
     # --- one place for OS errors ----------------------------------------------------------------
-    @contextlib.contextmanager
-    def _translated(self, rel_path: str) -> Iterator[None]:
-        try:
-            yield
-        except (DestinationError, FileError):
-            raise
-        except OSError as exc:
-            raise self._error(exc, rel_path) from exc
+    def _translated(self, rel_path: str) -> _Translated:
+        """`with self._translated(rel):` turns an OSError into the engine error that says why."""
+        return _Translated(self, rel_path)
 
     def _error(self, exc: OSError, rel_path: str) -> Exception:
         where = self.description
@@ -359,6 +354,26 @@ class LocalConnector:
                 "Check that nobody is moving folders at the destination.",
             )
         return FileError(f"Could not write {rel_path} to {where}: {exc.strerror or exc}.", "")
+
+
+class _Translated:
+    """The context manager behind `LocalConnector._translated` (a class, not a generator: it
+    runs several times per copied file)."""
+
+    __slots__ = ("_connector", "_rel_path")
+
+    def __init__(self, connector: LocalConnector, rel_path: str) -> None:
+        self._connector = connector
+        self._rel_path = rel_path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if isinstance(exc, OSError) and not isinstance(exc, (DestinationError, FileError)):
+            raise self._connector._error(exc, self._rel_path) from exc
 
 
 def _read_back_from(fd: int) -> tuple[int, str]:
