@@ -19,6 +19,7 @@ def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
     log = logging.getLogger("oeleo_gui.test")
     log.info("connecting with Sup3r-Secret-Pw to the server")
     log.warning("url was https://x/?client_secret=abc123xyz&x=1")
+    log.warning("server said PassWord: hunter2x and TOKEN=tok-9f8e7d (any case)")
     try:
         raise RuntimeError("auth failed for password Sup3r-Secret-Pw")
     except RuntimeError:
@@ -28,6 +29,7 @@ def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
     text = path.read_text()
     assert "connecting with ******** to the server" in text
     assert "Sup3r-Secret-Pw" not in text and "abc123xyz" not in text
+    assert "hunter2x" not in text and "tok-9f8e7d" not in text and "PassWord: ********" in text
     assert "RuntimeError" in text  # the traceback is kept, masked
 
 
