@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from oeleo_gui.cli import has_display
+from oeleo_gui.engine import logsetup
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.runner import run_loop
@@ -31,6 +32,22 @@ def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
     assert "Sup3r-Secret-Pw" not in text and "abc123xyz" not in text
     assert "hunter2x" not in text and "tok-9f8e7d" not in text and "PassWord: ********" in text
     assert "RuntimeError" in text  # the traceback is kept, masked
+
+
+def test_the_log_rolls_over_at_its_size_and_keeps_three_old_files(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(logsetup, "MAX_BYTES", 20_000)
+    path = configure_logging(tmp_path)
+    log = logging.getLogger("oeleo_gui.test")
+    for i in range(2_000):  # about 200 kB of lines: several rollovers
+        log.info("copied run/sample_%06d.dat -> /srv/lab/run/sample_%06d.dat", i, i)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["oeleo.log", "oeleo.log.1", "oeleo.log.2", "oeleo.log.3"]
+    assert all((tmp_path / n).stat().st_size <= 20_000 for n in names)
+    assert "sample_001999" in path.read_text()  # the newest line is in the current file
 
 
 def test_configuring_twice_does_not_duplicate_lines(tmp_path: Path) -> None:
