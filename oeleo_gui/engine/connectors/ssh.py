@@ -69,12 +69,21 @@ ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 1
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 _LOST = (EOFError, ConnectionError, TimeoutError, paramiko.SSHException, paramiko.SFTPError)
 Phase = Literal["connect", "write", "other"]
+# AEAD ciphers: one pass for encryption and integrity, about a third faster here than
+# paramiko's first choice (aes128-ctr with a separate HMAC); servers without them fall back.
+PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 
 
 def _fast_transport(sock: socket.socket, **kwargs: object) -> paramiko.Transport:
-    return paramiko.Transport(
+    """A transport with a large window, preferring AES-GCM where both sides offer it."""
+    transport = paramiko.Transport(
         sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE, **kwargs
     )
+    options = transport.get_security_options()
+    offered = tuple(options.ciphers)
+    first = tuple(c for c in PREFERRED_CIPHERS if c in offered)
+    options.ciphers = first + tuple(c for c in offered if c not in first)
+    return transport
 
 
 class SshConnector:

@@ -162,6 +162,12 @@ def test_verifying_a_batch_asks_nothing_per_file_when_all_is_well(
     assert sshd.log_path.read_text().count("Starting session: command") - before == 1
 
 
+def test_the_connection_prefers_aes_gcm(ssh_connector: SshConnector) -> None:
+    transport = ssh_connector._client.get_transport()  # type: ignore[union-attr]
+    assert transport is not None
+    assert transport.local_cipher == transport.remote_cipher == "aes128-gcm@openssh.com"
+
+
 def test_stat_many_pipelines_one_request_per_file(
     ssh_connector: SshConnector, remote_dir: Path
 ) -> None:
