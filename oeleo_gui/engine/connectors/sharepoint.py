@@ -60,6 +60,7 @@ MAX_THROTTLE_WAITS = 8
 MAX_RETRY_AFTER = 300.0
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
 OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
+LIST_FOLDER_FROM = 10  # files asked about in one folder from which listing it is cheaper
 
 
 def _literal(value: str) -> str:
@@ -170,16 +171,12 @@ class SharePointConnector:
         with self._translate.errors(f"list {self._root}", missing=self._translate.folder_missing):
             while pending:
                 rel_dir, url = pending.pop()
-                base = _by_path("Folder", url)
-                for item in self._paged(
-                    f"{base}/Files?$select=Name,Length,TimeLastModified&$top=5000", cancel
-                ):
-                    rel = f"{rel_dir}/{item['Name']}" if rel_dir else str(item["Name"])
-                    found[rel] = RemoteEntry(
-                        rel, int(item["Length"]), _timestamp(item.get("TimeLastModified"))
-                    )
+                for name, (size, mtime) in self._files_in(url, cancel).items():
+                    rel = f"{rel_dir}/{name}" if rel_dir else name
+                    found[rel] = RemoteEntry(rel, size, mtime)
                 if not recursive:
                     continue
+                base = _by_path("Folder", url)
                 for item in self._paged(f"{base}/Folders?$select=Name&$top=5000", cancel):
                     if url == self._library_url and item["Name"] == "Forms":
                         continue  # the library's hidden views folder
@@ -192,8 +189,31 @@ class SharePointConnector:
         with self._translate.errors(f"look up {rel_path}"):
             return self._stat(rel_path)
 
-    def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        return {rel: entry for rel in rel_paths if (entry := self.stat(rel)) is not None}
+    def stat_many(
+        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
+    ) -> dict[str, RemoteEntry]:
+        """A folder asked about for many files is listed (5000 names a request) instead of
+        asked once per file; for a few files, one request each costs less."""
+        by_folder: dict[str, list[str]] = {}
+        for rel in rel_paths:
+            by_folder.setdefault(rel.rpartition("/")[0], []).append(rel)
+        found: dict[str, RemoteEntry] = {}
+        with self._translate.errors("look up the uploaded files"):
+            for folder, rels in by_folder.items():
+                if len(rels) < LIST_FOLDER_FROM:
+                    found.update((r, e) for r in rels if (e := self._stat(r, cancel)) is not None)
+                    continue
+                url = f"{self._root}/{folder}" if folder else self._root
+                try:
+                    listing = self._files_in(url, cancel)
+                except ClientRequestException as exc:
+                    if status_of(exc) != 404:
+                        raise
+                    continue  # no folder, so none of its files
+                for rel in rels:
+                    if (known := listing.get(rel.rpartition("/")[2])) is not None:
+                        found[rel] = RemoteEntry(rel, *known)
+        return found
 
     def checksums(
         self, rel_paths: Sequence[str], cancel: CancelToken | None = None
@@ -262,11 +282,10 @@ class SharePointConnector:
     ) -> dict[str, str]:
         """Compares the size SharePoint reports for each temporary file with the bytes sent."""
         problems: dict[str, str] = {}
+        arrived = self.stat_many([u.temp_rel_path for u in uploads], cancel)
         with self._translate.errors("check the uploaded files"):
             for upload in uploads:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                entry = self._stat(upload.temp_rel_path, cancel)
+                entry = arrived.get(upload.temp_rel_path)
                 if entry is None:
                     problems[upload.temp_rel_path] = "the uploaded file is missing on SharePoint"
                 elif entry.size != upload.size:
@@ -333,6 +352,18 @@ class SharePointConnector:
                 add = f"web/folders/AddUsingPath(DecodedUrl={_literal(current)},Overwrite=true)"
                 self._request("POST", add)
                 self._known_folders.add(current)
+
+    def _files_in(
+        self, folder_url: str, cancel: CancelToken | None
+    ) -> dict[str, tuple[int, float | None]]:
+        """{name: (size, mtime)} of the files directly in a folder, in pages of 5000."""
+        api = (
+            f"{_by_path('Folder', folder_url)}/Files?$select=Name,Length,TimeLastModified&$top=5000"
+        )
+        return {
+            str(item["Name"]): (int(item["Length"]), _timestamp(item.get("TimeLastModified")))
+            for item in self._paged(api, cancel)
+        }
 
     def _paged(self, api: str, cancel: CancelToken | None) -> Iterator[dict[str, Any]]:
         url: str | None = api

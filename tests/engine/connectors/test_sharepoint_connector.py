@@ -350,6 +350,37 @@ def test_error_mapping(
     assert info.value.hint
 
 
+def test_verifying_a_batch_lists_its_folder_instead_of_asking_per_file(
+    connector: SharePointConnector, server: Any, tmp_path: Path
+) -> None:
+    uploads = [
+        _upload(connector, _file(tmp_path, f"f{i}.res", 100 + i), f"run/f{i}.res")[0]
+        for i in range(25)
+    ]
+    short = uploads[7]
+    server.files[f"{ROOT}/{short.temp_rel_path}"].data = b"cut"
+    before = len(server.log)
+    problems = connector.verify(uploads)
+    asked = server.log[before:]
+    assert problems == {short.temp_rel_path: f"SharePoint holds 3 bytes but {short.size} were sent"}
+    assert not [e for e in asked if "GetFileByServerRelativePath" in e.api]  # no lookup per file
+    assert 0 < len(asked) <= 25 // 3 + 1  # the folder's listing, in pages of 3 (the emulator's)
+
+
+def test_a_few_files_are_looked_up_one_by_one(
+    connector: SharePointConnector, server: Any, tmp_path: Path
+) -> None:
+    uploads = [
+        _upload(connector, _file(tmp_path, f"g{i}.res", 10), f"g{i}.res")[0] for i in range(3)
+    ]
+    before = len(server.log)
+    assert connector.verify(uploads) == {}
+    assert len(server.calls("GetFileByServerRelativePath")) and len(server.log) - before == 3
+    temp = uploads[0].temp_rel_path
+    assert connector.stat_many(["missing/x.res", "g0.res", temp]).keys() == {temp}
+    assert connector.stat_many([f"no folder/x{i}.res" for i in range(12)]) == {}  # listed: 404
+
+
 def test_list_files_pages_and_skips_the_forms_folder(server: Any) -> None:
     c = SharePointConnector(connector_settings(server), "", chunk_size=CHUNK)
     c.connect()
