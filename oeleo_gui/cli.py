@@ -37,6 +37,7 @@ from oeleo_gui.engine.events import (
 )
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.paths import env_file_candidates, find_env_file
+from oeleo_gui.engine.units import format_size
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -60,17 +61,6 @@ def _jsonable(value: Any) -> Any:
 
 def _print_json(value: Any) -> None:
     print(json.dumps(_jsonable(value), indent=2, ensure_ascii=False))
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 class TerminalReporter(NullReporter):
@@ -109,10 +99,8 @@ class TerminalReporter(NullReporter):
 
 def print_summary(summary: RunSummary) -> None:
     verb = "would copy" if summary.would_copy else "copied"
-    print(
-        f"{summary.kind}: {summary.one_line()} ({_size(summary.bytes_copied)}, "
-        f"{summary.duration:.1f} s)"
-    )
+    copied = format_size(summary.bytes_copied, "-")
+    print(f"{summary.kind}: {summary.one_line()} ({copied}, {summary.duration:.1f} s)")
     for r in summary.would_copy:
         print(f"  {verb}: {r.rel_path}  ({r.reason})")
     # Every file kept aside is named; plain copies only up to a screenful (the rest are in the
@@ -266,8 +254,9 @@ def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for rec in records:
             when = rec["last_copied"] or "never"
+            size = format_size(rec["size"], "-")
             print(
-                f"{rec['status']:<20} {when:<20} {_size(rec['size']):>9}  {rec['rel_path']}"
+                f"{rec['status']:<20} {when:<20} {size:>9}  {rec['rel_path']}"
                 + (f"  !! {rec['last_error']}" if rec["last_error"] else "")
             )
         print(f"{len(records)} file(s) in {settings.db_path}")
@@ -334,7 +323,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             free = shutil.disk_usage(settings.destination).free
             report(
                 free > 100 * 1024 * 1024,
-                f"free space at the destination: {_size(free)}",
+                f"free space at the destination: {format_size(free)}",
                 "Less than 100 MB free: free some space.",
             )
     except OeleoError as exc:

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from oeleo_gui.engine.bookkeeping.store import FileListStore, FileRow
 from oeleo_gui.engine.errors import BookkeepingError
 from oeleo_gui.engine.events import FileCode
+from oeleo_gui.engine.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,6 @@ COLUMNS = (
     Column("Last error", "last_error"),
 )
 STATUS_COLUMN = 1
-
-
-def format_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return str(size)
 
 
 def format_time(value: datetime | None) -> str:
