@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import json
 import logging
 import os
@@ -17,23 +16,16 @@ import shutil
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from oeleo_gui import __version__
+from oeleo_gui.cli_output import TerminalReporter, print_json, print_summary
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.config import Settings, load_settings, preflight_problems
 from oeleo_gui.engine.errors import ConfigError, OeleoError
 from oeleo_gui.engine.events import (
     CancelToken,
     FileCode,
-    FileProgress,
-    FileResult,
-    NullReporter,
-    Outcome,
-    RunSummary,
 )
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.paths import env_file_candidates, find_env_file
@@ -41,86 +33,6 @@ from oeleo_gui.engine.units import format_size
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-LISTED_COPIES = 20
-
-
-# --- output helpers --------------------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(_jsonable(value), indent=2, ensure_ascii=False))
-
-
-class TerminalReporter(NullReporter):
-    """A one-line progress bar on stderr when it is a terminal; file failures always."""
-
-    def __init__(self, *, bar: bool) -> None:
-        self.bar = bar and sys.stderr.isatty()
-        self._drawn = False
-
-    def on_progress(self, event: FileProgress) -> None:
-        if not self.bar:
-            return
-        width = 30
-        filled = width * event.percent // 100
-        name = event.rel_path[-40:]
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {event.percent:3d}% "
-            f"{event.file_index}/{event.file_count} {name:<40}"
-        )
-        sys.stderr.flush()
-        self._drawn = True
-
-    def on_file_done(self, result: FileResult) -> None:
-        if result.outcome is Outcome.FAILED:
-            self._clear()
-            print(f"failed: {result.rel_path}: {result.reason}", file=sys.stderr)
-
-    def on_run_finished(self, summary: RunSummary) -> None:
-        self._clear()
-
-    def _clear(self) -> None:
-        if self._drawn:
-            sys.stderr.write("\r" + " " * 90 + "\r")
-            self._drawn = False
-
-
-def print_summary(summary: RunSummary) -> None:
-    verb = "would copy" if summary.would_copy else "copied"
-    copied = format_size(summary.bytes_copied, "-")
-    print(f"{summary.kind}: {summary.one_line()} ({copied}, {summary.duration:.1f} s)")
-    for r in summary.would_copy:
-        print(f"  {verb}: {r.rel_path}  ({r.reason})")
-    # Every file kept aside is named; plain copies only up to a screenful (the rest are in the
-    # log and in `oeleo-gui files`), so a first run of 20 000 files stays readable.
-    plain = [r for r in summary.copied if not r.moved_aside]
-    for r in summary.copied:
-        if r.moved_aside:
-            print(f"  copied: {r.rel_path}  [kept the destination's old file as {r.moved_aside}]")
-    for r in plain[:LISTED_COPIES]:
-        print(f"  copied: {r.rel_path}")
-    if len(plain) > LISTED_COPIES:
-        print(f"  … and {len(plain) - LISTED_COPIES} more (see `oeleo-gui files` or the log)")
-    for r in summary.settling + summary.busy:
-        print(f"  waiting: {r.rel_path}  ({r.reason})")
-    for r in summary.failed:
-        print(f"  FAILED: {r.rel_path}  ({r.reason})")
-    if summary.error:
-        print(f"ERROR: {summary.error}")
-        if summary.error_hint:
-            print(f"       {summary.error_hint}")
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -171,7 +83,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.close()
     if args.json:
-        _print_json(summaries if args.loop else summaries[0])
+        print_json(summaries if args.loop else summaries[0])
     if not summaries:
         return EXIT_OK
     last = summaries[-1]
@@ -182,7 +94,7 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     summary = engine.preview()
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
         print(f"Source: {settings.source}  ({engine.filter.describe()})")
         print_summary(summary)
@@ -198,7 +110,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.close()
     if args.json:
-        _print_json(report)
+        print_json(report)
         return EXIT_OK
     print(f"local files:               {report.local_files}")
     print(f"present at destination:    {len(report.present)}")
