@@ -7,14 +7,14 @@ bytes read is computed; `verify` and `checksums` hash on the server with one bat
 command when the account has a shell, and read the files back over SFTP when it has not (an
 SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
 
-Key files are read by `ssh_keys`; batched requests and their parsing live in `sftp_batching`.
+Key files are read by `ssh_keys`, errors put in words by `ssh_errors`, and batched requests
+and their parsing live in `sftp_batching`.
 Imports base, local (source opening), config, hostkeys, errors, events and paramiko; never gui.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import logging
 import os
@@ -23,7 +23,6 @@ import socket
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 import paramiko
 
@@ -44,17 +43,14 @@ from oeleo_gui.engine.connectors.sftp_batching import (
     stat_pipelined,
     wait_for_write_acks,
 )
+from oeleo_gui.engine.connectors.ssh_errors import Phase, translate
 from oeleo_gui.engine.connectors.ssh_keys import load_private_key
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,
-    DestinationFull,
     DestinationMissing,
-    DestinationPermissionDenied,
     FileError,
-    HostKeyChanged,
     OeleoError,
-    Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
 
@@ -67,8 +63,6 @@ IO_TIMEOUT = 120.0  # no answer at all for this long on an open SFTP session: co
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
 ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 128 KiB per arg
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-_LOST = (EOFError, ConnectionError, TimeoutError, paramiko.SSHException, paramiko.SFTPError)
-Phase = Literal["connect", "write", "other"]
 # AEAD ciphers: one pass for encryption and integrity, about a third faster here than
 # paramiko's first choice (aes128-ctr with a separate HMAC); servers without them fall back.
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
@@ -494,68 +488,19 @@ class SshConnector:
         except OeleoError:
             raise
         except (paramiko.SSHException, paramiko.SFTPError, EOFError, OSError) as exc:
-            error = self._translate(exc, rel_path, phase)
+            error = translate(
+                exc,
+                rel_path,
+                phase,
+                settings=self.settings,
+                description=self.description,
+                connected=self.is_connected,
+            )
             log.debug("%s -> %s", exc.__class__.__name__, error.__class__.__name__)
             if isinstance(error, ConnectionLost):
                 self.close()  # what is left of the connection is of no use
                 self._lost = error
             raise error from exc
-
-    def _translate(self, exc: BaseException, rel_path: str, phase: Phase) -> OeleoError:
-        s = self.settings
-        where = f"{s.host}:{s.port}"
-        if isinstance(exc, paramiko.BadHostKeyException):
-            name = hostkeys.host_key_name(s.host, s.port)
-            got, known = exc.key, exc.expected_key
-            return HostKeyChanged(
-                name, got.get_name(), hostkeys.fingerprint(got), hostkeys.fingerprint(known)
-            )
-        if isinstance(exc, paramiko.BadAuthenticationType):
-            allowed = ", ".join(exc.allowed_types) or "nothing we offer"
-            return AuthFailed(
-                f"{where} does not accept this way of logging in (it allows: {allowed}).",
-                "Use what the server allows: a key (OELEO_KEY_FILENAME) or OELEO_PASSWORD.",
-            )
-        if isinstance(exc, paramiko.AuthenticationException):
-            if s.key_filename is not None:
-                hint = (
-                    f"Check OELEO_USERNAME and that the public half of {s.key_filename.name} is in "
-                    "the server's authorized_keys" + (", or OELEO_PASSWORD." if s.password else ".")
-                )
-            else:
-                hint = "Check OELEO_USERNAME and OELEO_PASSWORD."
-            return AuthFailed(f"The server {where} refused the login of {s.username}.", hint)
-        if phase == "connect":
-            return hostkeys.unreachable_error(exc, s.host, s.port) or Unreachable(
-                f"{where} did not answer as an SSH server ({exc or type(exc).__name__}).",
-                "Check the port in OELEO_EXTERNAL_HOST (SSH is usually 22).",
-            )
-        if isinstance(exc, _LOST) or not self.is_connected or str(exc) == "Socket is closed":
-            reason = str(exc) or type(exc).__name__
-            return ConnectionLost(
-                f"The connection to {where} was lost ({reason}).",
-                "oeleo reconnects and carries on; if this keeps happening, check the network.",
-            )
-        if not isinstance(exc, OSError):
-            return FileError(f"The server failed on {rel_path or self.description} ({exc}).", "")
-        target = f"{rel_path} in {self.description}" if rel_path else self.description
-        text = exc.strerror or str(exc)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or (phase == "write" and exc.errno is None):
-            return DestinationFull(
-                f"The server could not store {target} ({text}): its disk or quota is full.",
-                "Free space on the server (or ask for a bigger quota); nothing was lost.",
-            )
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return DestinationPermissionDenied(
-                f"{s.username} may not write {target}.",
-                "Ask the server's administrator for write access, or change OELEO_BASE_DIR_TO.",
-            )
-        if exc.errno == errno.ENOENT:
-            return DestinationMissing(
-                f"{target} was not found on {s.host}.",
-                "Check OELEO_BASE_DIR_TO and that nobody moves folders at the destination.",
-            )
-        return FileError(f"The server could not handle {target} ({text}).", "")
 
 
 def _read_source(fd: int, source: Path) -> bytes:
