@@ -25,7 +25,7 @@ import pytest
 
 from oeleo_gui import __version__
 from tests import sshd_server
-from tests.xvfb_server import start_xvfb
+from tests.xvfb_server import TrayHost, answers, start_xvfb, stop
 
 pytestmark = [pytest.mark.exe, pytest.mark.timeout(900)]
 
@@ -374,18 +374,8 @@ def test_double_click_shows_the_tray_on_x11(app_dir: Path, home: Path, tmp_path:
     write_env(tmp_path / ".env", source_settings(src, str(dst)))
     xvfb, display = start_xvfb("1024x768x24")  # picks a free display itself: no race
     env = clean_env(home, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    procs: list[subprocess.Popen[bytes]] = [xvfb]
-
-    def start(*command: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        procs.append(proc)
-        return proc
-
-    def answers(*command: str) -> bool:
-        done = subprocess.run(command, env=env, capture_output=True, timeout=10, check=False)
-        return done.returncode == 0 and bool(done.stdout.strip())
+    tray_host = TrayHost(env)
+    app: subprocess.Popen[bytes] | None = None
 
     def wait_for(condition: Any, what: str) -> None:
         end = time.monotonic() + 30
@@ -394,25 +384,27 @@ def test_double_click_shows_the_tray_on_x11(app_dir: Path, home: Path, tmp_path:
             time.sleep(0.1)  # allow-sleep: polling other processes, with a deadline
 
     try:
-        start("trayer", "--edge", "top", "--align", "right", "--widthtype", "request")
-        wait_for(lambda: answers("xdotool", "search", "--class", "trayer"), "trayer")
-        app = start(str(app_dir / GUI_NAME))
+        wait_for(tray_host.is_up, "trayer")
+        app = subprocess.Popen(
+            [str(app_dir / GUI_NAME)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        pid = str(app.pid)
         wait_for(
-            lambda: app.poll() is not None or answers("xdotool", "search", "--pid", str(app.pid)),
+            lambda: app.poll() is not None or answers("xdotool", "search", "--pid", pid, env=env),
             "the tray icon",
         )
         assert app.poll() is None, "the tray app exited"
         wait_for(lambda: all((dst / rel).is_file() for rel in files), "the first run")
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-    stderr = app.stderr.read().decode(errors="replace") if app.stderr else ""
-    text = stderr + logs_under(home)
+        stop(app)
+        tray_host.stop()
+        stop(xvfb)
+    assert app is not None and app.stderr is not None
+    text = app.stderr.read().decode(errors="replace") + logs_under(home)
     assert_no_import_failure(text)
     assert "no system tray available" not in text
     for rel, data in files.items():

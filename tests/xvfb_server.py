@@ -40,3 +40,48 @@ def start_xvfb(screen: str) -> tuple[subprocess.Popen[bytes], str]:
     finally:
         os.close(read_fd)
     return process, ":" + received.decode().strip()
+
+
+TRAYER = ("trayer", "--edge", "top", "--align", "right", "--widthtype", "request")
+
+
+def answers(*command: str, env: dict[str, str]) -> bool:
+    """True when an X client command succeeds and prints something (xdpyinfo, xdotool search)."""
+    result = subprocess.run(command, env=env, capture_output=True, timeout=10, check=False)
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+class TrayHost:
+    """trayer as the system tray of a display.
+
+    trayer (GTK 2) sometimes dies while starting on a busy machine; `is_up` starts it again
+    each time it finds it gone, so a caller polls `is_up` under its own deadline."""
+
+    def __init__(self, env: dict[str, str], *extra_args: str) -> None:
+        self.env = env
+        self.command = [*TRAYER, *extra_args]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def is_up(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            self.starts += 1
+        return answers("xdotool", "search", "--class", "trayer", env=self.env)
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a helper process, killing it if it does not go within 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

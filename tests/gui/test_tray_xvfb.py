@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.xvfb_server import start_xvfb
+from tests.xvfb_server import TrayHost, answers, start_xvfb, stop
 
 pytestmark = pytest.mark.xvfb
 
@@ -36,11 +36,6 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)  # allow-sleep: polling an external process, with a deadline
 
 
-def answers(*command: str, env: dict[str, str]) -> bool:
-    result = subprocess.run(command, env=env, capture_output=True, timeout=10, check=False)
-    return result.returncode == 0 and bool(result.stdout.strip())
-
-
 @pytest.fixture(scope="module")
 def x_display() -> Iterator[dict[str, str]]:
     """Xvfb with trayer on it; yields the environment for a child process using it."""
@@ -49,33 +44,14 @@ def x_display() -> Iterator[dict[str, str]]:
         pytest.skip(f"needs {', '.join(missing)} (apt install xvfb trayer x11-utils xdotool)")
     xvfb, display = start_xvfb("1280x800x24")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    trayer: subprocess.Popen[bytes] | None = None
-    command = [
-        *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
-        *("--height", "24", "--transparent", "false", "--tint", "0xdddddd"),
-    ]
-
-    def trayer_is_up() -> bool:
-        # trayer (GTK) occasionally dies while starting on a busy machine: start it again.
-        nonlocal trayer
-        if trayer is None or trayer.poll() is not None:
-            trayer = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-        return answers("xdotool", "search", "--class", "trayer", env=env)
-
+    tray_host = TrayHost(env, "--height", "24", "--transparent", "false", "--tint", "0xdddddd")
     try:
         wait_for(lambda: answers("xdpyinfo", env=env), "Xvfb")
-        wait_for(trayer_is_up, "trayer")
+        wait_for(tray_host.is_up, "trayer")
         yield env
     finally:
-        for proc in (trayer, xvfb):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        tray_host.stop()
+        stop(xvfb)
 
 
 def test_tray_menu_and_tooltip_screenshots(x_display: dict[str, str], tmp_path: Path) -> None:
