@@ -55,21 +55,28 @@ class TrayHost:
     """trayer as the system tray of a display.
 
     trayer (GTK 2) sometimes dies while starting on a busy machine; `is_up` starts it again
-    each time it finds it gone, so a caller polls `is_up` under its own deadline."""
+    each time it finds it gone, or still without a window after RESTART_AFTER seconds, so a
+    caller polls `is_up` under its own deadline."""
+
+    RESTART_AFTER = 10.0
 
     def __init__(self, env: dict[str, str], *extra_args: str) -> None:
         self.env = env
         self.command = [*TRAYER, *extra_args]
         self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
+        self.started = 0.0
 
     def is_up(self) -> bool:
-        if self.process is None or self.process.poll() is not None:
+        if answers("xdotool", "search", "--class", "trayer", env=self.env):
+            return True
+        stuck = time.monotonic() - self.started > self.RESTART_AFTER
+        if self.process is None or self.process.poll() is not None or stuck:
+            stop(self.process)
             self.process = subprocess.Popen(
                 self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            self.starts += 1
-        return answers("xdotool", "search", "--class", "trayer", env=self.env)
+            self.started = time.monotonic()
+        return False
 
     def stop(self) -> None:
         stop(self.process)
