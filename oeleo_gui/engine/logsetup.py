@@ -17,7 +17,7 @@ MAX_BYTES = 1_000_000
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MASK = "********"
-_LINE_ALLOWANCE = 1000
+_PREFIX_ALLOWANCE = 200
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(password|passphrase|client_secret|secret|token)(\s*[=:]\s*)(\S+)"
 )
@@ -62,14 +62,16 @@ class _OeleoHandlerMixin:
 
 
 class _FileHandler(_OeleoHandlerMixin, RotatingFileHandler):
-    """RotatingFileHandler without two `stat` calls and a second formatting per record (a first
-    copy logs a line per file); it rolls over when a line of up to 1 kB might not fit."""
+    """RotatingFileHandler without two `stat` calls and a second full formatting per record; it
+    rolls over when the message, its traceback and a 200-character prefix might not fit."""
 
     def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 (stdlib name)
         if self.stream is None:
             self.stream = self._open()
         self.stream.seek(0, 2)  # another process (tray, command line) may have written
-        return self.stream.tell() + _LINE_ALLOWANCE >= self.maxBytes
+        # (the secret filter has run: a traceback is already in exc_text)
+        expected = len(record.getMessage()) + len(record.exc_text or "") + _PREFIX_ALLOWANCE
+        return self.stream.tell() + expected >= self.maxBytes
 
 
 class _StreamHandler(_OeleoHandlerMixin, logging.StreamHandler):  # type: ignore[type-arg]

@@ -50,6 +50,19 @@ def test_the_log_rolls_over_at_its_size_and_keeps_three_old_files(
     assert "sample_001999" in path.read_text()  # the newest line is in the current file
 
 
+def test_batch_records_of_many_lines_also_respect_the_size(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(logsetup, "MAX_BYTES", 20_000)
+    path = configure_logging(tmp_path)
+    log = logging.getLogger("oeleo_gui.test")
+    for batch in range(20):  # records of about 4 kB, as a batch of copies writes
+        lines = [f"run/sample_{batch:03d}_{i:03d}.dat -> /srv/lab" for i in range(100)]
+        log.info("copied 100 files:\n  %s", "\n  ".join(lines))
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert all(p.stat().st_size <= 20_000 for p in tmp_path.iterdir())
+    assert "sample_019_099" in path.read_text()
+
+
 def test_configuring_twice_does_not_duplicate_lines(tmp_path: Path) -> None:
     configure_logging(tmp_path)
     path = configure_logging(tmp_path)

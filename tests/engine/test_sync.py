@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import subprocess
 import threading
@@ -39,6 +40,19 @@ def test_first_run_copies_verified_with_mtime_and_records_md5(make_engine, src, 
     assert row is not None and row.code is FileCode.COPY_IF_CHANGED
     assert row.checksum == "2c1743a391305fbf367df8e4f069f9f9"  # md5("alpha")
     assert row.external_name == str(dst / "a.res") and row.size == 5
+
+
+def test_the_log_names_every_copied_file_with_its_checksum(make_engine, src, dst, caplog) -> None:
+    write_file(src, "a.res", "alpha")
+    write_file(src, "sub/b.res", "beta")
+    caplog.set_level(logging.INFO, logger="oeleo_gui")
+    assert len(make_engine(OA_INCLUDE_SUBDIRS="yes").sync().copied) == 2
+    batch = [r.getMessage() for r in caplog.records if r.getMessage().startswith("copied")]
+    assert len(batch) == 1  # one record per batch, one line per file
+    lines = batch[0].splitlines()
+    assert lines[0] == "copied 2 files:"
+    assert f"  a.res -> {dst / 'a.res'} (5 bytes, md5 2c1743a391305fbf367df8e4f069f9f9)" in lines
+    assert any(line.startswith("  sub/b.res -> ") for line in lines)
 
 
 def test_unchanged_files_are_not_read_on_the_next_run(make_engine, src, monkeypatch) -> None:

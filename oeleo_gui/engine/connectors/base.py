@@ -144,4 +144,4 @@ class Connector(Protocol):
 
 def flattened_or_mirrored(rel_path: str, *, mirror_subdirs: bool) -> str:
     """Upstream's naming: the relative path when subfolders are mirrored, else the bare name."""
-    return rel_path if mirror_subdirs else PurePosixPath(rel_path).name
+    return rel_path if mirror_subdirs else rel_path.rpartition("/")[2]
