@@ -341,7 +341,9 @@ def memory_run(work_root: Path, count: int, tools: list[Tool]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=20_000, help="number of 4 KB files")
-    parser.add_argument("--big-mb", type=int, default=200, help="size of each of the 5 big files")
+    parser.add_argument(
+        "--big-mb", type=int, default=200, help="size of each of the 5 big files (0: skip them)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per scenario")
     parser.add_argument("--skip-upstream", action="store_true")
     parser.add_argument(
@@ -359,13 +361,14 @@ def main() -> None:
             work_root,
             args.repeat,
         )
-        results += bench_dataset(
-            f"5 x {args.big_mb} MB",
-            lambda p: make_big_files(p, 5, args.big_mb),
-            tools,
-            work_root,
-            args.repeat,
-        )
+        if args.big_mb:
+            results += bench_dataset(
+                f"5 x {args.big_mb} MB",
+                lambda p: make_big_files(p, 5, args.big_mb),
+                tools,
+                work_root,
+                args.repeat,
+            )
         print_table(results)
         if args.memory:
             memory_run(work_root, args.memory, tools)

@@ -227,6 +227,41 @@ def test_a_foreign_destination_file_is_moved_aside_never_lost(make_engine, src, 
     assert by_name["same.res"].moved_aside == ""
 
 
+def test_foreign_files_in_subfolders_are_kept_and_new_folders_are_not_searched(
+    make_engine, src, dst, monkeypatch
+) -> None:
+    write_file(src, "old/data.res", "ours")
+    (dst / "old").mkdir()
+    (dst / "old" / "data.res").write_bytes(b"someone else's file")
+    for i in range(3):
+        write_file(src, f"new/f{i}.res", f"new {i}")
+    looked_up: list[str] = []
+    real_stat = LocalConnector.stat
+
+    def stat(self: LocalConnector, rel_path: str):  # type: ignore[no-untyped-def]
+        looked_up.append(rel_path)
+        return real_stat(self, rel_path)
+
+    monkeypatch.setattr(LocalConnector, "stat", stat)
+    summary = make_engine(OA_INCLUDE_SUBDIRS="yes", OA_EXTERNAL_SUBDIRS="yes").sync()
+    assert summary.ok and len(summary.copied) == 4
+    aside = {r.rel_path: r.moved_aside for r in summary.copied}["old/data.res"]
+    assert (dst / aside).read_bytes() == b"someone else's file"
+    assert looked_up == ["old/data.res"]  # the folder this run created holds nothing foreign
+
+
+def test_a_destination_subfolder_removed_between_runs_is_made_again(make_engine, src, dst) -> None:
+    write_file(src, "run1/a.res", "alpha")
+    engine = make_engine(OA_INCLUDE_SUBDIRS="yes", OA_EXTERNAL_SUBDIRS="yes")
+    assert len(engine.sync().copied) == 1
+    (dst / "run1" / "a.res").unlink()
+    (dst / "run1").rmdir()  # someone tidied the server while the tray kept running
+    write_file(src, "run1/b.res", "beta")
+    summary = engine.sync()
+    assert summary.ok and [r.rel_path for r in summary.copied] == ["run1/b.res"]
+    assert (dst / "run1" / "b.res").read_bytes() == b"beta"
+
+
 def test_oeleos_own_previous_copy_is_replaced_without_a_trace(make_engine, src, dst) -> None:
     write_file(src, "a.res", "v1")
     engine = make_engine()
