@@ -28,7 +28,7 @@ from oeleo_gui.engine.errors import (
 )
 from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
 from oeleo_gui.engine.planner import Decision
-from oeleo_gui.engine.scanner import native, native_prefix, source_path
+from oeleo_gui.engine.scanner import native, native_prefix
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500
@@ -212,7 +212,7 @@ class BatchCopier:
         upload = None
         try:
             upload = self.connector.upload_temp(
-                source_path(self.source_root, rel),
+                self._source_prefix + native(rel),
                 d.dest_rel,
                 temp_rel_path=temp,
                 mtime=d.file.mtime,

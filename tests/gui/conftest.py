@@ -37,7 +37,7 @@ class GateConnector(LocalConnector):
 
     def upload_temp(
         self,
-        source: Path,
+        source: str,
         rel_path: str,
         *,
         temp_rel_path: str,

@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Protocol, runtime_checkable
 
 from oeleo_gui.engine.events import CancelToken
@@ -114,7 +114,7 @@ class Connector(Protocol):
 
     def upload_temp(
         self,
-        source: Path,
+        source: str,
         rel_path: str,
         *,
         temp_rel_path: str,
@@ -122,7 +122,8 @@ class Connector(Protocol):
         progress: ProgressCallback,
         cancel: CancelToken,
     ) -> Upload:
-        """Stream `source` to `temp_rel_path`, creating folders as needed.
+        """Stream `source` (the local file's path, a plain string: this runs once per file)
+        to `temp_rel_path`, creating folders as needed.
 
         Raises SourceBusy when the OS reports the source locked; removes the temporary file
         itself on any failure (including Cancelled) before raising."""

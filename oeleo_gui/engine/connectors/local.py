@@ -69,14 +69,15 @@ def is_network_gone(exc: BaseException) -> bool:
     )
 
 
-def open_source(path: Path) -> int:
+def open_source(path: str) -> int:
     """Open a source file for reading, as a raw descriptor; SourceBusy when it is locked."""
     try:
         return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         if is_sharing_violation(exc):
             raise SourceBusy(
-                f"{path.name} is in use by another program.", "It will be copied at a later run."
+                f"{os.path.basename(path)} is in use by another program.",
+                "It will be copied at a later run.",
             ) from exc
         raise FileError(
             f"Cannot read {path}: {exc.strerror or exc}.", "Check its permissions."
@@ -235,7 +236,7 @@ class LocalConnector:
     # --- writing --------------------------------------------------------------------------------
     def upload_temp(
         self,
-        source: Path,
+        source: str,
         rel_path: str,
         *,
         temp_rel_path: str,

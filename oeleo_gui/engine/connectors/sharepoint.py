@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -242,7 +243,7 @@ class SharePointConnector:
     # --- writing ---
     def upload_temp(
         self,
-        source: Path,
+        source: str,
         rel_path: str,
         *,
         temp_rel_path: str,
@@ -257,10 +258,10 @@ class SharePointConnector:
                 parent = PurePosixPath(temp_rel_path).parent.as_posix()
                 self._ensure_folder(self._root if parent == "." else f"{self._root}/{parent}")
                 try:
-                    stream = source.open("rb")
+                    stream = open(source, "rb")  # noqa: SIM115 (closed by the with below)
                 except PermissionError as exc:
                     raise SourceBusy(
-                        f"{source.name} is locked by another program.",
+                        f"{os.path.basename(source)} is locked by another program.",
                         "It is retried on the next run.",
                     ) from exc
                 with stream:

@@ -22,7 +22,7 @@ import shlex
 import socket
 import stat
 from collections.abc import Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import paramiko
 
@@ -343,7 +343,7 @@ class SshConnector:
     # --- writing ---------------------------------------------------------------------------------
     def upload_temp(
         self,
-        source: Path,
+        source: str,
         rel_path: str,
         *,
         temp_rel_path: str,
@@ -503,7 +503,7 @@ class SshConnector:
             raise error from exc
 
 
-def _read_source(fd: int, source: Path) -> bytes:
+def _read_source(fd: int, source: str) -> bytes:
     try:
         return os.read(fd, CHUNK_SIZE)
     except OSError as exc:

@@ -95,7 +95,7 @@ def test_failed_and_cancelled_copies_close_their_read_back_descriptors(src, dst)
     for attempt in range(3):
         with pytest.raises(Cancelled):
             connector.upload_temp(
-                source,
+                str(source),
                 "big.res",
                 temp_rel_path=f".big.res.0000000{attempt}.oeleo-part",
                 mtime=0.0,
@@ -104,7 +104,7 @@ def test_failed_and_cancelled_copies_close_their_read_back_descriptors(src, dst)
             )
         cancel = CancelToken()
     upload = connector.upload_temp(
-        source,
+        str(source),
         "big.res",
         temp_rel_path=".big.res.0000000a.oeleo-part",
         mtime=0.0,

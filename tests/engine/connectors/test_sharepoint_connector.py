@@ -60,7 +60,7 @@ def _file(tmp_path: Path, name: str, size: int) -> Path:
 def _upload(c: SharePointConnector, source: Path, rel: str, cancel: CancelToken | None = None):
     seen: list[int] = []
     up = c.upload_temp(
-        source,
+        str(source),
         rel,
         temp_rel_path=temp_name_for(rel),
         mtime=source.stat().st_mtime,

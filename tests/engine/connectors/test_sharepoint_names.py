@@ -58,7 +58,7 @@ def _remote(server: Any, root: str = ROOT) -> dict[str, bytes]:
 
 def _upload(c: SharePointConnector, source: Path, rel: str):
     return c.upload_temp(
-        source,
+        str(source),
         rel,
         temp_rel_path=temp_name_for(rel),
         mtime=source.stat().st_mtime,

@@ -206,7 +206,7 @@ def test_unknown_host_key_is_refused_and_nothing_is_sent(
     c = connector(ssh_settings(known_hosts=tmp_path / "empty_known_hosts"), remote_dir)
     with pytest.raises(HostKeyUnknown) as info:
         c.upload_temp(
-            src, "data.csv", temp_rel_path=".data.csv.0000abcd.oeleo-part", mtime=0,
+            str(src), "data.csv", temp_rel_path=".data.csv.0000abcd.oeleo-part", mtime=0,
             progress=lambda n: None, cancel=CancelToken(),
         )  # fmt: skip
     fingerprints = {sshd_fp for _t, sshd_fp in _host_fingerprints(sshd)}

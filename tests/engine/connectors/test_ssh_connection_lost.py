@@ -32,7 +32,7 @@ def test_cut_mid_upload_raises_connection_lost_then_reconnect_works(
 
         def upload() -> None:
             up = c.upload_temp(
-                source,
+                str(source),
                 "big.res",
                 temp_rel_path=temp_name_for("big.res"),
                 mtime=1.0,

@@ -50,7 +50,7 @@ def put(
     progress: Callable[[int], None] = lambda n: None,
 ) -> Upload:
     return c.upload_temp(
-        source,
+        str(source),
         rel,
         temp_rel_path=temp_name_for(rel),
         mtime=MTIME,
