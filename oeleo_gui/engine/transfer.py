@@ -207,7 +207,9 @@ class BatchCopier:
         self.cancel.raise_if_cancelled()
         self.progress.start_file()
         rel = d.file.rel_path
-        self.progress.update(rel, 0, d.file.size, force=True)
+        # Throttled like the rest (the run's first file shows at once): thousands of small
+        # files would otherwise mean thousands of events for the tray to draw.
+        self.progress.update(rel, 0, d.file.size, force=self.progress.file_index == 1)
         self._in_flight = temp  # stays set only if an unexpected error propagates
         upload = None
         try:

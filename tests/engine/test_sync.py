@@ -12,12 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from oeleo_gui.engine import transfer
 from oeleo_gui.engine import worker as worker_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import is_temp_name
 from oeleo_gui.engine.connectors.local import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
-from oeleo_gui.engine.events import CancelToken, FileCode, NullReporter, Outcome
+from oeleo_gui.engine.events import (
+    CancelToken,
+    FileCode,
+    FileProgress,
+    FileResult,
+    NullReporter,
+    Outcome,
+)
 from tests.conftest import write_file
 
 
@@ -53,6 +61,30 @@ def test_the_log_names_every_copied_file_with_its_checksum(make_engine, src, dst
     assert lines[0] == "copied 2 files:"
     assert f"  a.res -> {dst / 'a.res'} (5 bytes, md5 2c1743a391305fbf367df8e4f069f9f9)" in lines
     assert any(line.startswith("  sub/b.res -> ") for line in lines)
+
+
+def test_progress_is_throttled_and_every_file_is_reported_done(
+    make_engine, src, monkeypatch
+) -> None:
+    for i in range(50):
+        write_file(src, f"f{i:02d}.res", f"content {i}")
+    monkeypatch.setattr(transfer, "PROGRESS_INTERVAL", 1e9)  # only what is forced gets through
+
+    class Recorder(NullReporter):
+        def __init__(self) -> None:
+            self.progress: list[FileProgress] = []
+            self.done: list[str] = []
+
+        def on_progress(self, event: FileProgress) -> None:
+            self.progress.append(event)
+
+        def on_file_done(self, result: FileResult) -> None:
+            self.done.append(result.rel_path)
+
+    recorder = Recorder()
+    assert len(make_engine().sync(recorder).copied) == 50
+    assert [(e.file_index, e.file_count) for e in recorder.progress] == [(1, 50)]
+    assert sorted(recorder.done) == [f"f{i:02d}.res" for i in range(50)]
 
 
 def test_unchanged_files_are_not_read_on_the_next_run(make_engine, src, monkeypatch) -> None:
