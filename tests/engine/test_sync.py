@@ -267,6 +267,7 @@ def test_foreign_files_in_subfolders_are_kept_and_new_folders_are_not_searched(
     (dst / "old" / "data.res").write_bytes(b"someone else's file")
     for i in range(3):
         write_file(src, f"new/f{i}.res", f"new {i}")
+    write_file(src, "new/deeper/still/g.res", "deep")
     looked_up: list[str] = []
     real_stat = LocalConnector.stat
 
@@ -276,7 +277,8 @@ def test_foreign_files_in_subfolders_are_kept_and_new_folders_are_not_searched(
 
     monkeypatch.setattr(LocalConnector, "stat", stat)
     summary = make_engine(OA_INCLUDE_SUBDIRS="yes", OA_EXTERNAL_SUBDIRS="yes").sync()
-    assert summary.ok and len(summary.copied) == 4
+    assert summary.ok and len(summary.copied) == 5
+    assert (dst / "new" / "deeper" / "still" / "g.res").read_bytes() == b"deep"
     aside = {r.rel_path: r.moved_aside for r in summary.copied}["old/data.res"]
     assert (dst / aside).read_bytes() == b"someone else's file"
     assert looked_up == ["old/data.res"]  # the folder this run created holds nothing foreign

@@ -162,17 +162,18 @@ class LocalConnector:
         return self._prefix + native(rel_path)
 
     def _make_parent(self, native: str) -> None:
+        """Create the folders above `native` inside the destination, noting those this run
+        made. The destination folder itself is never created: if it vanished (a share that
+        went away), writing into it fails and is reported as unreachable."""
         folder = os.path.dirname(native)
-        if folder in self._made_folders:
+        if folder in self._made_folders or len(folder) < len(self._prefix):
             return
         try:
-            os.mkdir(folder)
-            self._new_folders.add(folder)
-        except FileExistsError:
-            pass
+            created = _make_folder(folder)
         except FileNotFoundError:
             self._make_parent(folder)
-            os.mkdir(folder)
+            created = _make_folder(folder)
+        if created:
             self._new_folders.add(folder)
         self._made_folders.add(folder)
 
@@ -402,6 +403,20 @@ class _Translated:
     ) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, (DestinationError, FileError)):
             raise self._connector._error(exc, self._rel_path) from exc
+
+
+def _make_folder(folder: str) -> bool:
+    """True when this call created `folder`, False when it was there already; a missing parent
+    raises FileNotFoundError."""
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        if os.path.isdir(folder):  # FileExistsError, or a drive root Windows will not "make"
+            return False
+        raise
+    return True
 
 
 def _read_back_from(fd: int) -> tuple[int, str]:
