@@ -7,8 +7,8 @@ bytes read is computed; `verify` and `checksums` hash on the server with one bat
 command when the account has a shell, and read the files back over SFTP when it has not (an
 SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
 
-Key files are read by `ssh_keys`, errors put in words by `ssh_errors`, and batched requests
-and their parsing live in `sftp_batching`.
+Signing in is in `ssh_session`, key files are read by `ssh_keys`, errors put in words by
+`ssh_errors`, and batched requests and their parsing live in `sftp_batching`.
 Imports base, local (source opening), config, hostkeys, errors, events and paramiko; never gui.
 """
 
@@ -19,7 +19,6 @@ import hashlib
 import logging
 import os
 import shlex
-import socket
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
@@ -45,6 +44,7 @@ from oeleo_gui.engine.connectors.sftp_batching import (
 )
 from oeleo_gui.engine.connectors.ssh_errors import Phase, translate
 from oeleo_gui.engine.connectors.ssh_keys import load_private_key
+from oeleo_gui.engine.connectors.ssh_session import sign_in
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,
@@ -56,28 +56,9 @@ from oeleo_gui.engine.events import CancelToken
 
 log = logging.getLogger(__name__)
 
-WINDOW_SIZE = 16 * 1024 * 1024  # our receive window: fast read-back of SFTP-only verifies
-MAX_PACKET_SIZE = 256 * 1024
-KEEPALIVE_SECONDS = 30
-IO_TIMEOUT = 120.0  # no answer at all for this long on an open SFTP session: connection lost
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
 ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 128 KiB per arg
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-# AEAD ciphers: one pass for encryption and integrity, about a third faster here than
-# paramiko's first choice (aes128-ctr with a separate HMAC); servers without them fall back.
-PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
-
-
-def _fast_transport(sock: socket.socket, **kwargs: object) -> paramiko.Transport:
-    """A transport with a large window, preferring AES-GCM where both sides offer it."""
-    transport = paramiko.Transport(
-        sock, default_window_size=WINDOW_SIZE, default_max_packet_size=MAX_PACKET_SIZE, **kwargs
-    )
-    options = transport.get_security_options()
-    offered = tuple(options.ciphers)
-    first = tuple(c for c in PREFERRED_CIPHERS if c in offered)
-    options.ciphers = first + tuple(c for c in offered if c not in first)
-    return transport
 
 
 class SshConnector:
@@ -130,27 +111,8 @@ class SshConnector:
         sock = hostkeys.open_socket(s.host, s.port, self.connect_timeout)
         try:
             with self._errors(phase="connect"):
-                client.connect(
-                    s.host,
-                    port=s.port,
-                    username=s.username,
-                    pkey=self._pkey,
-                    password=s.password or None,
-                    sock=sock,
-                    timeout=self.connect_timeout,
-                    banner_timeout=self.connect_timeout,
-                    auth_timeout=self.connect_timeout,
-                    channel_timeout=self.connect_timeout,
-                    allow_agent=False,
-                    look_for_keys=False,
-                    transport_factory=_fast_transport,
-                )
-                transport = client.get_transport()
-                if transport is not None:
-                    transport.set_keepalive(KEEPALIVE_SECONDS)
+                self._sftp = sign_in(client, sock, s, self._pkey, self.connect_timeout)
                 self._client = client
-                self._sftp = client.open_sftp()
-                self._sftp.get_channel().settimeout(IO_TIMEOUT)
                 self._probe_exec()
         except BaseException:
             self.close()
