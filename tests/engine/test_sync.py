@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -324,6 +325,25 @@ def test_a_destination_that_is_gone_stops_the_run_with_one_error(
     summary = engine.sync()
     assert not summary.ok and "does not exist" in summary.error
     assert "OELEO_BASE_DIR_TO" in summary.error_hint and not summary.copied
+
+
+def test_a_destination_that_vanishes_mid_run_is_reported_and_never_made_again(
+    make_engine, src, dst
+) -> None:
+    write_file(src, "a/first.res", "x")
+    write_file(src, "b/second.res", "y")
+
+    def unmount(source: str, temp: Path, done: int) -> None:
+        if os.path.basename(source) == "first.res":
+            shutil.rmtree(dst)  # the share went away while the first file was being copied
+
+    engine = make_engine(
+        connector=GateConnector(dst, unmount), OA_INCLUDE_SUBDIRS="yes", OA_EXTERNAL_SUBDIRS="yes"
+    )
+    summary = engine.sync()
+    assert not summary.ok and "no longer reachable" in summary.error
+    assert not summary.copied and engine.store.get("b/second.res") is None
+    assert not dst.exists()  # not made again on the local disk
 
 
 def test_a_missing_source_folder_is_a_config_error_in_the_summary(make_engine, tmp_path) -> None:
