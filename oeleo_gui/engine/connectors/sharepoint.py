@@ -8,8 +8,8 @@ ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) h
 two chunks in memory; each lands under a temporary name and `MoveToUsingPath` puts it in place.
 Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
 
-Throttling (429/503 with Retry-After) is waited out here; an access token SharePoint stops
-accepting is renewed once (signing in is `sharepoint_auth`'s); the library's exceptions become
+Requests go through `sharepoint_rest` (throttling waited out, an access token SharePoint stops
+accepting renewed once; signing in is `sharepoint_auth`'s); the library's exceptions become
 `oeleo_gui.engine.errors` classes in `sharepoint_errors`, and nowhere else. Secrets are never
 logged or put into messages.
 Imports only `base`, `errors`, `events` and `config` types from the engine.
@@ -18,22 +18,16 @@ Imports only `base`, `errors`, `events` and `config` types from the engine.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import requests
 from office365.runtime.client_request_exception import ClientRequestException
-from office365.runtime.http.http_method import HttpMethod
-from office365.runtime.http.request_options import RequestOptions
-from office365.sharepoint.client_context import ClientContext
 
 from oeleo_gui.engine.connectors.base import (
     CHUNK_SIZE,
@@ -42,8 +36,8 @@ from oeleo_gui.engine.connectors.base import (
     RemoteEntry,
     Upload,
 )
-from oeleo_gui.engine.connectors.sharepoint_auth import sign_in
 from oeleo_gui.engine.connectors.sharepoint_errors import ErrorTranslator, status_of
+from oeleo_gui.engine.connectors.sharepoint_rest import RestSession, by_path, literal
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
     FileError,
@@ -56,30 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ACCEPT = "application/json;odata=verbose"
-MAX_THROTTLE_WAITS = 8
-MAX_RETRY_AFTER = 300.0
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
 OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
 LIST_FOLDER_FROM = 10  # files asked about in one folder from which listing it is cheaper
-
-
-def _literal(value: str) -> str:
-    """An OData string literal for a URL: quotes doubled, then percent-encoded (`#`, `%`...)."""
-    return "'" + quote(value.replace("'", "''"), safe="/") + "'"
-
-
-def _by_path(kind: str, url: str) -> str:  # kind: "File" or "Folder"
-    return f"web/Get{kind}ByServerRelativePath(DecodedUrl={_literal(url)})"
-
-
-def _retry_after(response: Any, attempt: int) -> float:
-    """Seconds to wait: the server's Retry-After (seconds), else exponential backoff."""
-    value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-    except (TypeError, ValueError):
-        return float(min(2 ** (attempt + 1), 60))
 
 
 def _timestamp(value: Any) -> float | None:
@@ -102,16 +75,14 @@ class SharePointConnector:
         chunk_size: int = 10 * 1024 * 1024,
         timeout: float = 60.0,
     ) -> None:
-        self._settings = settings
         self._site_url = settings.site_url
         self._chunk_size = max(int(chunk_size), 1)
-        self._timeout = timeout
         site_path = urlsplit(self._site_url).path.rstrip("/")
         self._library_url = f"{site_path}/{settings.doc_library.strip('/')}"
         inner = "/".join(p for p in folder.replace("\\", "/").split("/") if p)
         self._root = f"{self._library_url}/{inner}" if inner else self._library_url
         self.description = f"sharepoint://{urlsplit(settings.url).netloc}{self._root}"
-        self._ctx: ClientContext | None = None
+        self._rest = RestSession(settings, self._site_url, timeout)
         self._connected = False
         self._known_folders: set[str] = set()
         self._translate = ErrorTranslator(
@@ -121,20 +92,15 @@ class SharePointConnector:
     # --- connection ---
     def connect(self) -> None:
         with self._translate.errors("connect", missing=self._translate.site_missing):
-            self._ctx = sign_in(self._settings, self._site_url, self._timeout)
-            self._request("GET", "web?$select=ServerRelativeUrl,Title")
+            self._rest.sign_in()
+            self._rest.request("GET", "web?$select=ServerRelativeUrl,Title")
         self._connected = True
         log.info("Connected to SharePoint %s", self.description)
 
     def close(self) -> None:
-        ctx, self._ctx = self._ctx, None
+        self._rest.close()
         self._connected = False
         self._known_folders.clear()
-        if ctx is not None:
-            try:
-                ctx.close()
-            except Exception as exc:  # closing a broken session must never hide the real error
-                log.debug("closing the SharePoint session failed: %s", type(exc).__name__)
 
     def reconnect(self) -> None:
         was_connected = self._connected
@@ -146,9 +112,9 @@ class SharePointConnector:
         with self._translate.errors(
             "open the document library", missing=self._translate.library_missing
         ):
-            info = self._request(
+            info = self._rest.request(
                 "GET",
-                f"web/GetList({_literal(self._library_url)})?$select=Title,EffectiveBasePermissions",
+                f"web/GetList({literal(self._library_url)})?$select=Title,EffectiveBasePermissions",
             ).json()["d"]
         permissions = info.get("EffectiveBasePermissions") or {}
         low = int(str(permissions.get("Low", "0")) or 0)
@@ -177,8 +143,8 @@ class SharePointConnector:
                     found[rel] = RemoteEntry(rel, size, mtime)
                 if not recursive:
                     continue
-                base = _by_path("Folder", url)
-                for item in self._paged(f"{base}/Folders?$select=Name&$top=5000", cancel):
+                base = by_path("Folder", url)
+                for item in self._rest.paged(f"{base}/Folders?$select=Name&$top=5000", cancel):
                     if url == self._library_url and item["Name"] == "Forms":
                         continue  # the library's hidden views folder
                     rel = f"{rel_dir}/{item['Name']}" if rel_dir else str(item["Name"])
@@ -225,7 +191,7 @@ class SharePointConnector:
             with self._translate.errors(f"download {rel} for its checksum"):
                 md5 = hashlib.md5(usedforsecurity=False)
                 try:
-                    response = self._request(
+                    response = self._rest.request(
                         "GET", f"{self._file_api(rel)}/$value", stream=True, cancel=cancel
                     )
                 except ClientRequestException as exc:
@@ -311,11 +277,11 @@ class SharePointConnector:
 
     # --- REST helpers ---
     def _file_api(self, rel_path: str) -> str:
-        return _by_path("File", self.external_name(rel_path))
+        return by_path("File", self.external_name(rel_path))
 
     def _stat(self, rel_path: str, cancel: CancelToken | None = None) -> RemoteEntry | None:
         try:
-            props = self._request(
+            props = self._rest.request(
                 "GET", f"{self._file_api(rel_path)}?$select=Length,TimeLastModified", cancel=cancel
             ).json()["d"]
         except ClientRequestException as exc:
@@ -328,7 +294,7 @@ class SharePointConnector:
 
     def _delete(self, rel_path: str, *, retry: bool = True) -> None:
         try:
-            self._request(
+            self._rest.request(
                 "POST",
                 self._file_api(rel_path),
                 headers={"X-HTTP-Method": "DELETE", "IF-MATCH": "*"},
@@ -339,8 +305,8 @@ class SharePointConnector:
                 raise
 
     def _move(self, rel_from: str, rel_to: str, flags: int) -> None:
-        target = f"DecodedUrl={_literal(self.external_name(rel_to))},moveOperations={flags}"
-        self._request("POST", f"{self._file_api(rel_from)}/MoveToUsingPath({target})")
+        target = f"DecodedUrl={literal(self.external_name(rel_to))},moveOperations={flags}"
+        self._rest.request("POST", f"{self._file_api(rel_from)}/MoveToUsingPath({target})")
 
     def _ensure_folder(self, url: str) -> None:
         """Creates `url` and its missing parents (AddUsingPath, Overwrite=true: idempotent)."""
@@ -350,8 +316,8 @@ class SharePointConnector:
         for part in url[len(self._library_url) :].strip("/").split("/"):
             current = f"{current}/{part}"
             if current not in self._known_folders:
-                add = f"web/folders/AddUsingPath(DecodedUrl={_literal(current)},Overwrite=true)"
-                self._request("POST", add)
+                add = f"web/folders/AddUsingPath(DecodedUrl={literal(current)},Overwrite=true)"
+                self._rest.request("POST", add)
                 self._known_folders.add(current)
 
     def _files_in(
@@ -359,21 +325,12 @@ class SharePointConnector:
     ) -> dict[str, tuple[int, float | None]]:
         """{name: (size, mtime)} of the files directly in a folder, in pages of 5000."""
         api = (
-            f"{_by_path('Folder', folder_url)}/Files?$select=Name,Length,TimeLastModified&$top=5000"
+            f"{by_path('Folder', folder_url)}/Files?$select=Name,Length,TimeLastModified&$top=5000"
         )
         return {
             str(item["Name"]): (int(item["Length"]), _timestamp(item.get("TimeLastModified")))
-            for item in self._paged(api, cancel)
+            for item in self._rest.paged(api, cancel)
         }
-
-    def _paged(self, api: str, cancel: CancelToken | None) -> Iterator[dict[str, Any]]:
-        url: str | None = api
-        while url:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            page = self._request("GET", url, cancel=cancel).json()["d"]
-            yield from page.get("results", [])
-            url = page.get("__next")
 
     def _send_file(
         self,
@@ -386,25 +343,25 @@ class SharePointConnector:
     ) -> int:
         """Small files in one request, large ones through an upload session; returns bytes sent."""
         folder_url, name = self.external_name(temp_rel_path).rsplit("/", 1)
-        add_file = f"AddUsingPath(DecodedUrl={_literal(name)},Overwrite=true)"
-        add = f"{_by_path('Folder', folder_url)}/Files/{add_file}"
+        add_file = f"AddUsingPath(DecodedUrl={literal(name)},Overwrite=true)"
+        add = f"{by_path('Folder', folder_url)}/Files/{add_file}"
         binary = {"Content-Type": "application/octet-stream"}
         chunk = stream.read(self._chunk_size)
         md5.update(chunk)
         following = stream.read(self._chunk_size) if len(chunk) == self._chunk_size else b""
         cancel.raise_if_cancelled()
         if not following:
-            self._request("POST", add, data=chunk, headers=binary, cancel=cancel)
+            self._rest.request("POST", add, data=chunk, headers=binary, cancel=cancel)
             progress(len(chunk))
             return len(chunk)
-        self._request("POST", add, data=b"", headers=binary, cancel=cancel)
+        self._rest.request("POST", add, data=b"", headers=binary, cancel=cancel)
         upload_id = str(uuid.uuid4())
         session.append(upload_id)
         file_api = self._file_api(temp_rel_path)
         step = f"StartUpload(uploadId=guid'{upload_id}')"
         offset = 0
         while True:
-            answer = self._request(
+            answer = self._rest.request(
                 "POST", f"{file_api}/{step}", data=chunk, headers=binary, cancel=cancel
             )
             offset += len(chunk)
@@ -431,59 +388,10 @@ class SharePointConnector:
         try:
             if session:
                 step = f"CancelUpload(uploadId=guid'{session[0]}')"
-                self._request("POST", f"{self._file_api(temp_rel_path)}/{step}", retry=False)
+                self._rest.request("POST", f"{self._file_api(temp_rel_path)}/{step}", retry=False)
         except Exception as exc:
             log.debug("cancelling the upload session failed: %s", type(exc).__name__)
         try:
             self._delete(temp_rel_path, retry=False)
         except Exception as exc:
             log.debug("removing %s failed: %s", temp_rel_path, type(exc).__name__)
-
-    def _request(
-        self,
-        method: str,
-        api: str,
-        *,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        cancel: CancelToken | None = None,
-        retry: bool = True,
-    ) -> requests.Response:
-        """One REST call through the library's pipeline, waiting out throttling and renewing
-        a token SharePoint no longer accepts (once)."""
-        url = api if api.startswith(("http://", "https://")) else f"{self._site_url}/_api/{api}"
-        if isinstance(data, dict):
-            data = json.dumps(data).encode()
-        waits, renewed = 0, False
-        while True:
-            if self._ctx is None:
-                self._ctx = sign_in(self._settings, self._site_url, self._timeout)
-            request = RequestOptions(url=url, method=HttpMethod(method), data=data, stream=stream)
-            request.headers = {"Accept": ACCEPT, **(headers or {})}
-            request.timeout = self._timeout
-            try:
-                return self._ctx.pending_request().execute_request_direct(request)
-            except ClientRequestException as exc:
-                status = status_of(exc)
-                if retry and status in (429, 503) and waits < MAX_THROTTLE_WAITS:
-                    delay = _retry_after(exc.response, waits)
-                    waits += 1
-                    log.info(
-                        "SharePoint is busy (HTTP %s); waiting %.1f s before retrying",
-                        status,
-                        delay,
-                    )
-                    if cancel is not None:
-                        if cancel.wait(delay):
-                            cancel.raise_if_cancelled()
-                    else:
-                        time.sleep(delay)
-                    continue
-                if retry and status == 401 and not renewed:
-                    # ACS tokens are cached by the library for ever; sign in again once.
-                    log.info("SharePoint refused the access token; signing in again")
-                    renewed = True
-                    self._ctx = sign_in(self._settings, self._site_url, self._timeout)
-                    continue
-                raise

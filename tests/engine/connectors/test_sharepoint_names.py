@@ -19,7 +19,8 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 import tests.sharepoint_server as sp
 from oeleo_gui.engine.connectors.base import is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.sharepoint import SharePointConnector, _literal
+from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+from oeleo_gui.engine.connectors.sharepoint_rest import literal
 from oeleo_gui.engine.errors import FileError
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.worker import Engine
@@ -77,11 +78,11 @@ def _make_folders(server: Any, path: str) -> None:
 
 # --- the literal and the emulator ---
 def test_literal_doubles_quotes_and_percent_encodes_everything_else() -> None:
-    literal = _literal("/sites/lab/Shared Documents/run #2/50%SOC it's ø+&.res")
-    assert literal == (
+    quoted = literal("/sites/lab/Shared Documents/run #2/50%SOC it's ø+&.res")
+    assert quoted == (
         "'/sites/lab/Shared%20Documents/run%20%232/50%25SOC%20it%27%27s%20%C3%B8%2B%26.res'"
     )
-    assert "#" not in literal  # a raw # would start the URL fragment
+    assert "#" not in quoted  # a raw # would start the URL fragment
 
 
 def test_the_old_url_apis_cannot_reach_these_names(
@@ -90,11 +91,13 @@ def test_the_old_url_apis_cannot_reach_these_names(
     """The emulator keeps SharePoint's limitation, so the tests below prove the Path APIs."""
     for name in ("sample#3.res", "50%SOC.res"):
         server.put(f"{ROOT}/{name}", b"data")
-        path = _literal(f"{ROOT}/{name}")
+        path = literal(f"{ROOT}/{name}")
         with pytest.raises(ClientRequestException) as info:
-            connector._request("GET", f"web/GetFileByServerRelativeUrl({path})")
+            connector._rest.request("GET", f"web/GetFileByServerRelativeUrl({path})")
         assert info.value.response.status_code in (400, 404)
-        found = connector._request("GET", f"web/GetFileByServerRelativePath(DecodedUrl={path})")
+        found = connector._rest.request(
+            "GET", f"web/GetFileByServerRelativePath(DecodedUrl={path})"
+        )
         assert found.json()["d"]["Name"] == name
     assert connector.list_files(recursive=False).keys() == {"sample#3.res", "50%SOC.res"}
 
