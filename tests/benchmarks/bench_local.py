@@ -349,10 +349,17 @@ def main() -> None:
     parser.add_argument(
         "--memory", type=int, default=100_000, help="files for the memory run (0: skip)"
     )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="where the data and copies go (default: the temp folder; /dev/shm takes the disk "
+        "out of the figures, leaving what each tool costs in CPU)",
+    )
     args = parser.parse_args()
     upstream = None if args.skip_upstream else venv_with(UPSTREAM_VENV, "oeleo==0.7.0", UPSTREAM)
     tools = make_tools([GUI, RSYNC, RSYNC_SYNC, UPSTREAM], install_gui(), upstream)
-    with tempfile.TemporaryDirectory(prefix="oeleo-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="oeleo-bench-", dir=args.dir) as tmp:
         work_root = Path(tmp)
         results = bench_dataset(
             f"{args.small} x 4 KB",

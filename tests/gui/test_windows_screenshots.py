@@ -103,13 +103,17 @@ SCRIPT = textwrap.dedent(
     lines = []
     for run in range(3):
         t = f"2024-05-02 {9 + run:02d}:30"
-        lines += [
-            f"{t}:00,112 INFO    oeleo_gui.engine.worker: sync started: {data} -> sftp://lab@server:22/srv/lab/arbin3",
-            f"{t}:01,530 INFO    oeleo_gui.engine.transfer: copied 2024_cell_{run:03d}_cycle.res -> /srv/lab/arbin3/2024_cell_{run:03d}_cycle.res (845113 bytes, md5 5d41402abc4b2a76b9719d911017c592)",
-        ]
+        copied = [f"2024_cell_{run:03d}_cycle.res"] if run else [f"2024_cell_{i:03d}_cycle.res" for i in (6, 7, 8)]
+        entries = [f"{n} -> /srv/lab/arbin3/{n} (845113 bytes, md5 5d41402abc4b2a76b9719d911017c592)" for n in copied]
+        lines.append(f"{t}:00,112 INFO    oeleo_gui.engine.worker: sync started: {data} -> sftp://lab@server:22/srv/lab/arbin3")
+        if len(entries) == 1:  # as transfer.log_copies writes them: one entry per batch
+            lines.append(f"{t}:01,530 INFO    oeleo_gui.engine.transfer: copied {entries[0]}")
+        else:
+            lines.append(f"{t}:01,530 INFO    oeleo_gui.engine.transfer: copied {len(entries)} files:")
+            lines += [f"  {e}" for e in entries]
         if run == 1:
             lines.append(f"{t}:02,004 WARNING oeleo_gui.engine.worker: 2024_cell_005_cycle.res: the file is open in another program; it will be copied at the next run")
-        lines.append(f"{t}:02,210 INFO    oeleo_gui.engine.worker: sync finished: 1 copied, 397 unchanged, 2 locked")
+        lines.append(f"{t}:02,210 INFO    oeleo_gui.engine.worker: sync finished: {len(copied)} copied, 397 unchanged, 2 locked")
     (logs / "oeleo.log").write_text("\n".join(lines) + "\n")
     viewer = LogViewer(logs)
     viewer.resize(1000, 360)
