@@ -16,6 +16,7 @@ import pytest
 from oeleo_gui.engine import transfer
 from oeleo_gui.engine import worker as worker_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors import local_os
 from oeleo_gui.engine.connectors.base import is_temp_name
 from oeleo_gui.engine.connectors.local import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
@@ -198,6 +199,31 @@ class GateConnector(LocalConnector):
             progress=progress_and_gate,
             cancel=cancel,
         )
+
+
+def test_a_file_the_instrument_holds_open_waits_for_the_next_run(
+    make_engine, src, dst, monkeypatch
+) -> None:
+    held = write_file(src, "running.res", "the instrument is still writing")
+    write_file(src, "done.res", "finished")
+    real_open = os.open
+
+    def instrument_holds(path, flags, *args):  # type: ignore[no-untyped-def]
+        if str(path) == str(held):  # what Windows raises while another program has it open
+            exc = PermissionError(errno.EACCES, "The process cannot access the file", str(path))
+            exc.winerror = 32  # type: ignore[attr-defined]
+            raise exc
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(local_os.os, "open", instrument_holds)
+    engine = make_engine()
+    summary = engine.sync()
+    assert summary.ok and [r.rel_path for r in summary.copied] == ["done.res"]
+    assert [r.rel_path for r in summary.busy] == ["running.res"]
+    assert "in use by another program" in summary.busy[0].reason
+    assert engine.store.get("running.res") is None and files_in(dst) == {"done.res": b"finished"}
+    monkeypatch.setattr(local_os.os, "open", real_open)  # the instrument let go of it
+    assert [r.rel_path for r in engine.sync().copied] == ["running.res"]
 
 
 def test_a_file_changed_during_copy_is_discarded_and_retried_later(make_engine, src, dst) -> None:

@@ -4,7 +4,8 @@ Writes go to a recognisable temporary name in the final folder, are verified by 
 back (large files while they are being copied, see `readback`), flushed to disk (one `syncfs`
 per batch on Linux, an fsync per file elsewhere), given the source's modification time and then
 `os.replace`d over the final name, so a crash never leaves a half-written file under the final
-name. OS errors are translated in `_translated` only.
+name. OS errors are translated in `_translated` only; the OS-level pieces (Windows' error
+codes, opening a source, making a folder) are in `local_os`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ from oeleo_gui.engine.connectors.base import (
     temp_name_for,
 )
 from oeleo_gui.engine.connectors.durability import HAS_SYNCFS, FlushAhead, fsync_folder
+from oeleo_gui.engine.connectors.local_os import (
+    CREATE_NEW,
+    is_network_gone,
+    is_sharing_violation,
+    make_folder,
+    open_source,
+    read_back_from,
+    write_all,
+)
 from oeleo_gui.engine.connectors.readback import ChunkHasher, ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
     DestinationError,
@@ -35,7 +45,6 @@ from oeleo_gui.engine.errors import (
     DestinationMissing,
     DestinationPermissionDenied,
     FileError,
-    SourceBusy,
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -44,44 +53,7 @@ from oeleo_gui.engine.scanner import native, native_prefix
 log = logging.getLogger(__name__)
 READBACK_MIN_BYTES = 1024 * 1024  # files this large are read back while they are copied
 READBACK_STEP_BYTES = 1024 * 1024  # the read-back follows the copy this closely
-_CREATE_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 ReadBackResult = Future[tuple[int, str]] | tuple[int, str]  # in progress, or done
-# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
-SHARING_VIOLATION_CODES = (32, 33)
-# Windows: network path/name gone, ERROR_NETNAME_DELETED, ERROR_UNEXP_NET_ERR, ERROR_BAD_NETPATH
-NETWORK_GONE_CODES = (51, 53, 59, 64, 67)
-
-
-def is_sharing_violation(exc: BaseException) -> bool:
-    """True when Windows reports the file open in another program (the instrument writing it)."""
-    return isinstance(exc, OSError) and getattr(exc, "winerror", None) in SHARING_VIOLATION_CODES
-
-
-def is_network_gone(exc: BaseException) -> bool:
-    """True when a network share vanished under us (Windows network errors, ESTALE, EHOSTDOWN)."""
-    if not isinstance(exc, OSError):
-        return False
-    return getattr(exc, "winerror", None) in NETWORK_GONE_CODES or exc.errno in (
-        errno.ESTALE,
-        errno.EHOSTDOWN,
-        errno.EHOSTUNREACH,
-        errno.ENOTCONN,
-    )
-
-
-def open_source(path: str) -> int:
-    """Open a source file for reading, as a raw descriptor; SourceBusy when it is locked."""
-    try:
-        return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        if is_sharing_violation(exc):
-            raise SourceBusy(
-                f"{os.path.basename(path)} is in use by another program.",
-                "It will be copied at a later run.",
-            ) from exc
-        raise FileError(
-            f"Cannot read {path}: {exc.strerror or exc}.", "Check its permissions."
-        ) from exc
 
 
 def to_user_path(path: str | Path) -> str:
@@ -169,10 +141,10 @@ class LocalConnector:
         if folder in self._made_folders or len(folder) < len(self._prefix):
             return
         try:
-            created = _make_folder(folder)
+            created = make_folder(folder)
         except FileNotFoundError:
             self._make_parent(folder)
-            created = _make_folder(folder)
+            created = make_folder(folder)
         if created:
             self._new_folders.add(folder)
         self._made_folders.add(folder)
@@ -254,14 +226,14 @@ class LocalConnector:
             try:
                 with self._translated(rel_path):
                     self._make_parent(temp)
-                    out_fd = os.open(temp, _CREATE_NEW, 0o666)
+                    out_fd = os.open(temp, CREATE_NEW, 0o666)
                     try:
                         next_readback = READBACK_MIN_BYTES
                         hasher: ChunkHasher | None = None
                         while chunk := os.read(src_fd, READ_CHUNK):
                             # the bytes written are the bytes hashed
                             (hasher or digest).update(chunk)
-                            _write_all(out_fd, chunk)
+                            write_all(out_fd, chunk)
                             size += len(chunk)
                             if size >= next_readback:  # large: hash and read back alongside
                                 readback = readback or self._readback.start(temp)
@@ -272,7 +244,7 @@ class LocalConnector:
                             cancel.raise_if_cancelled()
                         md5 = hasher.hexdigest() if hasher else digest.hexdigest()
                         if readback is None:  # small: read back now, it is still cached
-                            self._read_back[temp_rel_path] = _read_back_from(out_fd)
+                            self._read_back[temp_rel_path] = read_back_from(out_fd)
                         if not HAS_SYNCFS:
                             os.fsync(out_fd)  # else the batch is flushed at once, in verify()
                     finally:
@@ -403,37 +375,3 @@ class _Translated:
     ) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, (DestinationError, FileError)):
             raise self._connector._error(exc, self._rel_path) from exc
-
-
-def _make_folder(folder: str) -> bool:
-    """True when this call created `folder`, False when it was there already; a missing parent
-    raises FileNotFoundError."""
-    try:
-        os.mkdir(folder)
-    except FileNotFoundError:
-        raise
-    except OSError:
-        if os.path.isdir(folder):  # FileExistsError, or a drive root Windows will not "make"
-            return False
-        raise
-    return True
-
-
-def _read_back_from(fd: int) -> tuple[int, str]:
-    """Size and MD5 of a file just written, read back through its (read-write) descriptor."""
-    os.lseek(fd, 0, os.SEEK_SET)
-    digest = hashlib.md5(usedforsecurity=False)
-    size = 0
-    while chunk := os.read(fd, READ_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """`os.write` may write less than asked (a full disk, a signal); write the rest."""
-    written = os.write(fd, data)
-    if written < len(data):
-        view = memoryview(data)[written:]
-        while view:
-            view = view[os.write(fd, view) :]

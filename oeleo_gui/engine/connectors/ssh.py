@@ -9,7 +9,7 @@ SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, a
 
 Signing in is in `ssh_session`, key files are read by `ssh_keys`, errors put in words by
 `ssh_errors`, and batched requests and their parsing live in `sftp_batching`.
-Imports base, local (source opening), config, hostkeys, errors, events and paramiko; never gui.
+Imports base, local_os (source opening), config, hostkeys, errors, events and paramiko; never gui.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from oeleo_gui.engine.connectors.base import (
     Upload,
     temp_name_for,
 )
-from oeleo_gui.engine.connectors.local import open_source
+from oeleo_gui.engine.connectors.local_os import open_source
 from oeleo_gui.engine.connectors.sftp_batching import (
     command_chunks,
     parse_md5sum,

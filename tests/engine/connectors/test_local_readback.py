@@ -27,7 +27,7 @@ BIG = READBACK_MIN_BYTES * 3 + 12345
 
 def corrupt_nth_write(monkeypatch, n: int) -> None:  # type: ignore[no-untyped-def]
     """Flip one byte of the n-th chunk written, as a failing disk or network redirector might."""
-    real = local_module._write_all
+    real = local_module.write_all
     calls = {"count": 0}
 
     def corrupting(fd: int, data: bytes) -> None:
@@ -36,7 +36,7 @@ def corrupt_nth_write(monkeypatch, n: int) -> None:  # type: ignore[no-untyped-d
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         real(fd, data)
 
-    monkeypatch.setattr(local_module, "_write_all", corrupting)
+    monkeypatch.setattr(local_module, "write_all", corrupting)
 
 
 def spy_read_back_starts(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
