@@ -406,6 +406,48 @@ def test_a_full_destination_stops_cleanly_and_keeps_earlier_files(
     assert engine.store.get("a_small.res") is not None
 
 
+@pytest.fixture
+def read_only_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    mount = tmp_path / "read only"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_read_only_destination_stops_the_run_with_one_clear_error(
+    make_engine, src, read_only_disk
+) -> None:
+    write_file(src, "a.res", "x")
+    write_file(src, "b.res", "y")
+    engine = make_engine(OELEO_BASE_DIR_TO=str(read_only_disk))
+    summary = engine.sync()
+    assert not summary.ok and summary.error.endswith("is read-only.")
+    assert "OELEO_BASE_DIR_TO" in summary.error_hint
+    assert not summary.copied and not summary.failed and engine.store.get("a.res") is None
+
+
+def test_a_destination_without_write_permission_says_so(make_engine, src, dst, monkeypatch) -> None:
+    write_file(src, "a.res", "x")
+    real_open = os.open
+
+    def no_write_access(path, flags, *args):  # type: ignore[no-untyped-def]
+        if str(path).startswith(str(dst)) and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(local_os.os, "open", no_write_access)  # root ignores chmod
+    summary = make_engine().sync()
+    assert summary.error == f"No permission to write in {dst}."
+    assert "write access" in summary.error_hint and not summary.copied
+
+
 class DroppingConnector(LocalConnector):
     """Loses the 'connection' once, mid-upload, like a network share that blinks."""
 

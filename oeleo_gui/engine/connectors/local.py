@@ -339,6 +339,11 @@ class LocalConnector:
             return DestinationFull(
                 f"The destination {where} is full.", "Free some space there; nothing was lost."
             )
+        if exc.errno == errno.EROFS:
+            return DestinationPermissionDenied(
+                f"The destination {where} is read-only.",
+                "Make the share or drive writable, or choose another OELEO_BASE_DIR_TO.",
+            )
         if isinstance(exc, PermissionError) and not is_sharing_violation(exc):
             return DestinationPermissionDenied(
                 f"No permission to write in {where}.",
