@@ -214,6 +214,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             print(f"      {hint}")
 
     report(True, f"configuration read from {settings.env_file or 'the environment'}")
+    for warning in settings.ignored:  # a misspelt name: not fatal, but it does nothing
+        print(f"WARN {warning}")
     for p in preflight_problems(settings):
         report(False, str(p))
     try:

@@ -121,6 +121,16 @@ def test_doctor_reports_each_check(lab: Path, capsys) -> None:
     assert "reachable and writable" in out and "2 file(s)" in out and "All checks passed." in out
 
 
+def test_doctor_warns_about_a_misspelt_setting_and_the_log_keeps_it(lab: Path, capsys) -> None:
+    with (lab / ".env").open("a") as env:
+        env.write("OA_HOURS_SLEPP=2\n")
+    assert main(["doctor"]) == 0  # a warning, not a failure: everything else works
+    out = capsys.readouterr().out
+    assert "WARN OA_HOURS_SLEPP is not a setting of oeleo-gui and is ignored." in out
+    assert "Did you mean OA_HOURS_SLEEP?" in out
+    assert "OA_HOURS_SLEPP is not a setting" in (lab / "logs" / "oeleo.log").read_text()
+
+
 def test_no_env_anywhere_says_where_it_looked(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     for key in [k for k in os.environ if k.startswith(("OELEO_", "OA_"))]:

@@ -59,6 +59,8 @@ class Engine:
         self._connector = connector
         self._store = store
         self._clock = clock
+        for warning in settings.ignored:  # once per configuration, not at every run
+            log.warning("%s", warning)
 
     # --- parts, made when first needed -----------------------------------------------------------
     @property

@@ -92,6 +92,20 @@ def test_every_problem_is_reported_at_once_with_names_values_and_expectations() 
     assert "hunter22" not in text
 
 
+def test_misspelt_variable_names_are_reported_as_ignored_with_a_suggestion() -> None:
+    values = {**BASE, "OA_MAX_RUNS": "5", "OELEO_FILTER_EXTENSIONS": ".csv", "PATH": "/bin"}
+    settings = settings_from_values(values)
+    assert settings.ignored == (
+        "OA_MAX_RUNS is not a setting of oeleo-gui and is ignored. "
+        "Did you mean OA_MAX_RUN_INTERVALS?",
+        "OELEO_FILTER_EXTENSIONS is not a setting of oeleo-gui and is ignored. "
+        "Did you mean OELEO_FILTER_EXTENSION?",
+    )
+    assert settings_from_values(BASE).ignored == ()
+    unlike = config.ignored_variables({"OELEO_QWERTY": "1"})
+    assert unlike == ("OELEO_QWERTY is not a setting of oeleo-gui and is ignored.",)
+
+
 def test_secret_values_are_masked_in_problems() -> None:
     values = {
         **BASE,
