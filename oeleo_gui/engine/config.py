@@ -29,7 +29,7 @@ from oeleo_gui.engine.values import (
     parse_host,
     split_list,
 )
-from oeleo_gui.engine.variables import OWNED_PREFIXES, VARIABLES_BY_NAME
+from oeleo_gui.engine.variables import OWNED_PREFIXES, ignored_variables
 
 
 class DestinationKind(StrEnum):
@@ -384,24 +384,6 @@ def settings_from_values(values: Mapping[str, str], env_file: Path | None = None
     if r.problems:
         raise ConfigError(r.problems, str(env_file) if env_file else "the environment")
     return settings
-
-
-def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
-    """A warning per OELEO_*/OA_* name that is no setting: a misspelt name would otherwise do
-    nothing, silently (`OA_MAX_RUNS` for `OA_MAX_RUN_INTERVALS`)."""
-    unknown = sorted(
-        n for n in values if n.startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
-    )
-    if not unknown:
-        return ()
-    import difflib  # only when there is something to suggest
-
-    warnings = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        warnings.append(f"{name} is not a setting of oeleo-gui and is ignored.{hint}")
-    return tuple(warnings)
 
 
 def load_settings(env_file: Path | None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -6,6 +6,7 @@ table all read this catalogue, so a variable is added or explained in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -257,3 +258,21 @@ VARIABLES: tuple[Variable, ...] = (
 VARIABLES_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 SECRET_KEYS = frozenset(v.name for v in VARIABLES if v.is_secret)
 OWNED_PREFIXES = ("OELEO_", "OA_")
+
+
+def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
+    """A warning per OELEO_*/OA_* name that is no setting: a misspelt name would otherwise do
+    nothing, silently (`OA_MAX_RUNS` for `OA_MAX_RUN_INTERVALS`)."""
+    unknown = sorted(
+        n for n in values if n.startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
+    )
+    if not unknown:
+        return ()
+    import difflib  # only when there is something to suggest
+
+    warnings = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is not a setting of oeleo-gui and is ignored.{hint}")
+    return tuple(warnings)

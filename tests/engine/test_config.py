@@ -12,6 +12,7 @@ from oeleo_gui.engine.config import DestinationKind, load_settings, settings_fro
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.paths import find_env_file
 from oeleo_gui.engine.values import mask, normalise_extensions, parse_bool, parse_host
+from oeleo_gui.engine.variables import ignored_variables
 
 BASE = {
     "OELEO_BASE_DIR_FROM": "/data/from",
@@ -102,7 +103,7 @@ def test_misspelt_variable_names_are_reported_as_ignored_with_a_suggestion() -> 
         "Did you mean OELEO_FILTER_EXTENSION?",
     )
     assert settings_from_values(BASE).ignored == ()
-    unlike = config.ignored_variables({"OELEO_QWERTY": "1"})
+    unlike = ignored_variables({"OELEO_QWERTY": "1"})
     assert unlike == ("OELEO_QWERTY is not a setting of oeleo-gui and is ignored.",)
 
 
