@@ -48,7 +48,13 @@ from oeleo_gui.engine.connection_test import (
 from oeleo_gui.engine.envfile import save_env
 from oeleo_gui.engine.errors import ConfigError, OeleoError
 from oeleo_gui.engine.field_checks import check_values
-from oeleo_gui.engine.variables import OWNED_PREFIXES, VARIABLES, Variable, VarKind
+from oeleo_gui.engine.variables import (
+    OWNED_PREFIXES,
+    VARIABLES,
+    Variable,
+    VarKind,
+    ignored_variables,
+)
 from oeleo_gui.gui.setting_field import LABELS, SettingField
 
 log = logging.getLogger(__name__)
@@ -123,6 +129,11 @@ class SettingsDialog(QDialog):
         self.secret_note = QLabel(self)
         self.secret_note.setWordWrap(True)
         layout.addWidget(self.secret_note)
+        ignored = ignored_variables({k: v or "" for k, v in self._file_values.items()})
+        self.ignored_note = QLabel("\n".join(ignored), self)  # typos in a hand-written .env
+        self.ignored_note.setWordWrap(True)
+        self.ignored_note.setVisible(bool(ignored))
+        layout.addWidget(self.ignored_note)
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs)
         for title, groups in TABS:

@@ -112,6 +112,19 @@ def test_one_change_changes_one_line(qtbot, env_file: Path, folders: Path) -> No
     assert env_file.with_name(".env.bak").read_text() == hand_written(folders)
 
 
+def test_a_misspelt_setting_is_shown_and_kept(qtbot, env_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, env_file)
+    assert not dialog.ignored_note.isVisibleTo(dialog)  # SOME_OTHER_TOOL is not ours: no note
+    with env_file.open("a") as env:
+        env.write("OA_MAX_RUNS=5\n")
+    dialog = make_dialog(qtbot, env_file)
+    assert dialog.ignored_note.isVisibleTo(dialog)
+    assert "OA_MAX_RUNS is not a setting" in dialog.ignored_note.text()
+    assert "Did you mean OA_MAX_RUN_INTERVALS?" in dialog.ignored_note.text()
+    assert dialog.save()
+    assert "OA_MAX_RUNS=5" in env_file.read_text()  # the technician's line stays as it was
+
+
 def test_checkbox_writes_a_plain_word(qtbot, env_file: Path) -> None:  # type: ignore[no-untyped-def]
     dialog = make_dialog(qtbot, env_file)
     dialog.fields["OA_INCLUDE_SUBDIRS"].editor.click()
