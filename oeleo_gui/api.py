@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from oeleo_gui.engine.config import Settings, read_env_values, settings_from_values
 from oeleo_gui.engine.events import CancelToken, CheckReport, RunSummary
+from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.logsetup import configure_logging
-from oeleo_gui.engine.scanner import source_path
+from oeleo_gui.engine.settings.config import Settings, read_env_values, settings_from_values
 from oeleo_gui.engine.worker import Engine
 
 CODES = {0: "should-be-copied", 1: "should-be-copied-if-changed", 2: "should-not-be-copied"}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oeleo_gui.engine.paths import user_data_dir
+from oeleo_gui.engine.settings.paths import user_data_dir
 
 MARKER = ".oeleo-demo"
 SETTLE_SECONDS = 20

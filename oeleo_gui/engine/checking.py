@@ -8,10 +8,10 @@ only when a full comparison is asked for). Locked files stay locked when the dat
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from oeleo_gui.engine.checksum import md5_file
+from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import (
     Connector,
     RemoteEntry,
@@ -19,26 +19,34 @@ from oeleo_gui.engine.connectors.base import (
     is_temp_name,
 )
 from oeleo_gui.engine.events import CancelToken, CheckReport, FileCode, FileResult, Outcome
-from oeleo_gui.engine.scanner import source_path
-
-if TYPE_CHECKING:
-    from oeleo_gui.engine.worker import Engine
+from oeleo_gui.engine.fileio.hashing import md5_file
+from oeleo_gui.engine.fileio.native_paths import source_path
+from oeleo_gui.engine.scanner import LocalFile
+from oeleo_gui.engine.settings.config import Settings
 
 log = logging.getLogger(__name__)
 HASH_BATCH = 200
 STALE_TEMP_SECONDS = 3600.0
 
 
-def compare(engine: Engine, *, update_db: bool, full: bool, cancel: CancelToken) -> CheckReport:
+def compare(
+    settings: Settings,
+    connector: Connector,
+    store: FileListStore,
+    files: Sequence[LocalFile],
+    *,
+    update_db: bool,
+    full: bool,
+    cancel: CancelToken,
+    now: float,
+) -> CheckReport:
+    """Compare the scanned source `files` with what `connector` holds; see the module's doc."""
     started = datetime.now()
-    settings = engine.settings
     mirror = settings.include_subdirs and settings.external_subdirs
-    connector = engine.connector
     connector.connect()
-    files = engine.scan(cancel)
     listing = connector.list_files(recursive=mirror, cancel=cancel)
-    swept = _sweep_stale_temps(connector, listing, engine._clock())
-    rows = engine.store.all_rows()
+    swept = _sweep_stale_temps(connector, listing, now)
+    rows = store.all_rows()
     present, missing, out_of_sync, in_sync = [], [], [], []
     local_md5: dict[str, str] = {}
     same_size = []
@@ -85,7 +93,7 @@ def compare(engine: Engine, *, update_db: bool, full: bool, cancel: CancelToken)
     if update_db:
         unreadable = {e.rel_path for e in errors}
         out_set = set(out_of_sync) | set(missing)
-        engine.store.record_check(
+        store.record_check(
             [
                 (
                     f.rel_path,

@@ -14,15 +14,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from oeleo_gui.engine import hostkeys
-from oeleo_gui.engine.config import DestinationKind, Settings
 from oeleo_gui.engine.connectors import make_connector
+from oeleo_gui.engine.connectors.ssh import hostkeys
 from oeleo_gui.engine.errors import (
     DestinationError,
     HostKeyChanged,
     HostKeyUnknown,
     OeleoError,
 )
+from oeleo_gui.engine.settings.config import DestinationKind, Settings
 
 log = logging.getLogger(__name__)
 

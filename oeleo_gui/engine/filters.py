@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from oeleo_gui.engine.config import Settings
+from oeleo_gui.engine.settings.config import Settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from oeleo_gui.engine.paths import LOG_FILE_NAME, user_log_dir
+from oeleo_gui.engine.settings.paths import LOG_FILE_NAME, user_log_dir
 
 MAX_BYTES = 1_000_000
 BACKUPS = 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oeleo_gui.engine.config import Settings
+from oeleo_gui.engine.settings.config import Settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,8 +27,8 @@ from oeleo_gui.engine.errors import (
     VerifyFailed,
 )
 from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
+from oeleo_gui.engine.fileio.native_paths import native, native_prefix
 from oeleo_gui.engine.planner import Decision
-from oeleo_gui.engine.scanner import native, native_prefix
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500

@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.checksum import md5_file
-from oeleo_gui.engine.config import Settings, preflight_problems
+from oeleo_gui.engine.checking import compare
 from oeleo_gui.engine.connectors import make_connector
 from oeleo_gui.engine.connectors.base import Connector
 from oeleo_gui.engine.errors import (
@@ -35,9 +34,12 @@ from oeleo_gui.engine.events import (
     RunStarted,
     RunSummary,
 )
+from oeleo_gui.engine.fileio.hashing import md5_file
+from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
-from oeleo_gui.engine.scanner import LocalFile, scan, source_path, walk
+from oeleo_gui.engine.scanner import LocalFile, scan, walk
+from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.transfer import BatchCopier, Progress
 
 log = logging.getLogger(__name__)
@@ -292,10 +294,18 @@ class Engine:
         self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
     ) -> CheckReport:
         """Compare the source with the destination (see `checking.compare`)."""
-        from oeleo_gui.engine.checking import compare
-
         self.preflight()
-        return compare(self, update_db=update_db, full=full, cancel=cancel or CancelToken())
+        cancel = cancel or CancelToken()
+        return compare(
+            self.settings,
+            self.connector,
+            self.store,
+            self.scan(cancel),
+            update_db=update_db,
+            full=full,
+            cancel=cancel,
+            now=self._clock(),
+        )
 
 
 def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:

@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from oeleo_gui.engine.paths import find_env_file, user_data_dir
+from oeleo_gui.engine.settings.paths import find_env_file, user_data_dir
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from oeleo_gui.engine.config import Settings
 from oeleo_gui.engine.errors import OeleoError
 from oeleo_gui.engine.events import (
     CancelToken,
@@ -29,6 +28,7 @@ from oeleo_gui.engine.events import (
     RunStarted,
     RunSummary,
 )
+from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.worker import Engine
 
 log = logging.getLogger(__name__)

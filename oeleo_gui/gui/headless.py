@@ -17,11 +17,11 @@ from pathlib import Path
 from types import FrameType
 
 from oeleo_gui.engine import logsetup
-from oeleo_gui.engine.config import Settings, load_settings
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.events import CancelToken, FileResult, NullReporter, Outcome
-from oeleo_gui.engine.paths import find_env_file
 from oeleo_gui.engine.runner import run_loop
+from oeleo_gui.engine.settings.config import Settings, load_settings
+from oeleo_gui.engine.settings.paths import find_env_file
 from oeleo_gui.engine.worker import Engine
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oeleo_gui.engine.paths import LOG_FILE_NAME
+from oeleo_gui.engine.settings.paths import LOG_FILE_NAME
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from oeleo_gui.engine.config import Settings
 from oeleo_gui.engine.scheduler import Schedule
+from oeleo_gui.engine.settings.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oeleo_gui.engine.values import parse_bool
-from oeleo_gui.engine.variables import Variable, VarKind
+from oeleo_gui.engine.settings.values import parse_bool
+from oeleo_gui.engine.settings.variables import Variable, VarKind
 
 LABELS = {
     "OELEO_BASE_DIR_FROM": "Data folder",

@@ -32,23 +32,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oeleo_gui.engine import secret_store
-from oeleo_gui.engine.config import (
-    DestinationKind,
-    destination_kind,
-    secret_account,
-    settings_from_values,
-)
 from oeleo_gui.engine.connection_test import (
     ConnectionResult,
     HostKeyInfo,
     test_connection,
     trust_host,
 )
-from oeleo_gui.engine.envfile import save_env
 from oeleo_gui.engine.errors import ConfigError, OeleoError
-from oeleo_gui.engine.field_checks import check_values
-from oeleo_gui.engine.variables import (
+from oeleo_gui.engine.settings import secret_store
+from oeleo_gui.engine.settings.config import (
+    DestinationKind,
+    destination_kind,
+    secret_account,
+    settings_from_values,
+)
+from oeleo_gui.engine.settings.envfile import save_env
+from oeleo_gui.engine.settings.field_checks import check_values
+from oeleo_gui.engine.settings.variables import (
     OWNED_PREFIXES,
     VARIABLES,
     Variable,

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from oeleo_gui import __version__
 from oeleo_gui.demo import GROW_INTERVAL_MS, GROW_TIMES, DemoSetup, grow
-from oeleo_gui.engine.config import Settings, load_settings
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.events import CheckReport, FileProgress, RunKind, RunStarted, RunSummary
-from oeleo_gui.engine.paths import default_env_file, user_log_dir
+from oeleo_gui.engine.settings.config import Settings, load_settings
+from oeleo_gui.engine.settings.paths import default_env_file, user_log_dir
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui import autostart
 from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus

@@ -30,7 +30,7 @@ import keyring
 import keyring.backends.null
 import sshd_server
 
-from oeleo_gui.engine.config import settings_from_values
+from oeleo_gui.engine.settings.config import settings_from_values
 from oeleo_gui.engine.worker import Engine
 
 OLD = time.time() - 3 * 24 * 3600

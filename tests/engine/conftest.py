@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.config import Settings, settings_from_values
+from oeleo_gui.engine.settings.config import Settings, settings_from_values
 from oeleo_gui.engine.worker import Engine
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.config import settings_from_values
 from oeleo_gui.engine.connection_test import (
     ConnectionResult,
     HostKeyInfo,
@@ -14,6 +13,7 @@ from oeleo_gui.engine.connection_test import (
     trust_host,
 )
 from oeleo_gui.engine.errors import HostKeyChanged
+from oeleo_gui.engine.settings.config import settings_from_values
 
 
 def _settings(tmp_path: Path, destination: Path) -> object:

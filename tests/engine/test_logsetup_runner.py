@@ -6,7 +6,7 @@ import itertools
 import logging
 from pathlib import Path
 
-from oeleo_gui.cli import has_display
+from oeleo_gui.cli.tray import has_display
 from oeleo_gui.engine import logsetup
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.logsetup import configure_logging

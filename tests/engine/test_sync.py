@@ -18,9 +18,9 @@ import pytest
 from oeleo_gui.engine import transfer
 from oeleo_gui.engine import worker as worker_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.connectors import local_os
 from oeleo_gui.engine.connectors.base import is_temp_name
-from oeleo_gui.engine.connectors.local import LocalConnector
+from oeleo_gui.engine.connectors.local import os_details as local_os
+from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
 from oeleo_gui.engine.events import (
     CancelToken,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.config import Settings, settings_from_values
 from oeleo_gui.engine.connectors.base import ProgressCallback, Upload
-from oeleo_gui.engine.connectors.local import LocalConnector
+from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import Settings, settings_from_values
 from oeleo_gui.engine.worker import Engine
 
 GATE_TIMEOUT = 10.0

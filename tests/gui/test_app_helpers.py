@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from oeleo_gui.demo import GROWING_FILE, SETTLED_FILES, create_demo, grow
-from oeleo_gui.engine.config import load_settings, settings_from_values
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import load_settings, settings_from_values
 from oeleo_gui.gui import autostart, headless
 from oeleo_gui.gui.resources import APP_ICON, icon_path, resource_roots
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.config import Settings
+from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.gui.notifier import Notice
 from oeleo_gui.gui.tray import IconState, TrayView
 

@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.config import Settings
 from oeleo_gui.engine.connectors.base import TEMP_SUFFIX
 from oeleo_gui.engine.events import CheckReport, FileProgress, RunStarted, RunSummary
+from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.gui.engine_thread import Failure, StoreStatus
 
 BIG = 3 * 1024 * 1024  # several chunks

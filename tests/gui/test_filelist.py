@@ -14,8 +14,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.config import Settings, settings_from_values
 from oeleo_gui.engine.events import FileCode, FileResult, NullReporter, Outcome
+from oeleo_gui.engine.settings.config import Settings, settings_from_values
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui.filelist_model import BATCH_SIZE, COLUMNS, STATUS_COLUMN, cell_text
 from oeleo_gui.gui.filelist_window import FileListWindow

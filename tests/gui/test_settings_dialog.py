@@ -14,7 +14,7 @@ from dotenv import dotenv_values
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 
 from oeleo_gui.engine.connection_test import ConnectionResult
-from oeleo_gui.engine.secret_store import SERVICE_NAME
+from oeleo_gui.engine.settings.secret_store import SERVICE_NAME
 from oeleo_gui.gui.settings_dialog import SettingsDialog
 
 

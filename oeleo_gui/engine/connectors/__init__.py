@@ -6,23 +6,23 @@ loads paramiko or the Office365 client.
 
 from __future__ import annotations
 
-from oeleo_gui.engine.config import DestinationKind, Settings
 from oeleo_gui.engine.connectors.base import Connector
+from oeleo_gui.engine.settings.config import DestinationKind, Settings
 
 
 def make_connector(settings: Settings) -> Connector:
     if settings.destination_kind is DestinationKind.SSH:
-        from oeleo_gui.engine.connectors.ssh import SshConnector
+        from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 
         if settings.ssh is None:
             raise ValueError("SSH settings are missing")
         return SshConnector(settings.ssh, settings.destination)
     if settings.destination_kind is DestinationKind.SHAREPOINT:
-        from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+        from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
 
         if settings.sharepoint is None:
             raise ValueError("SharePoint settings are missing")
         return SharePointConnector(settings.sharepoint, settings.destination)
-    from oeleo_gui.engine.connectors.local import LocalConnector
+    from oeleo_gui.engine.connectors.local.connector import LocalConnector
 
     return LocalConnector(settings.destination)

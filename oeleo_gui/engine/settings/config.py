@@ -18,10 +18,10 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from oeleo_gui.engine import secret_store
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
-from oeleo_gui.engine.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
-from oeleo_gui.engine.values import (
+from oeleo_gui.engine.settings import secret_store
+from oeleo_gui.engine.settings.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
+from oeleo_gui.engine.settings.values import (
     BOOL_EXPECTED,
     mask,
     normalise_extensions,
@@ -29,7 +29,7 @@ from oeleo_gui.engine.values import (
     parse_host,
     split_list,
 )
-from oeleo_gui.engine.variables import OWNED_PREFIXES, ignored_variables
+from oeleo_gui.engine.settings.variables import OWNED_PREFIXES, ignored_variables
 
 
 class DestinationKind(StrEnum):

@@ -27,8 +27,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from oeleo_gui.engine.connectors.durability import fsync_folder
-from oeleo_gui.engine.variables import OWNED_PREFIXES
+from oeleo_gui.engine.fileio.flush import fsync_folder
+from oeleo_gui.engine.settings.variables import OWNED_PREFIXES
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from oeleo_gui.engine.config import DestinationKind, destination_kind, settings_from_values
 from oeleo_gui.engine.errors import ConfigError
-from oeleo_gui.engine.values import BOOL_EXPECTED, normalise_extensions, parse_bool, parse_host
-from oeleo_gui.engine.variables import VARIABLES, VARIABLES_BY_NAME, VarKind
+from oeleo_gui.engine.settings.config import DestinationKind, destination_kind, settings_from_values
+from oeleo_gui.engine.settings.values import (
+    BOOL_EXPECTED,
+    normalise_extensions,
+    parse_bool,
+    parse_host,
+)
+from oeleo_gui.engine.settings.variables import VARIABLES, VARIABLES_BY_NAME, VarKind
 
 # Settings that hold a folder or file which may not exist yet (made when first used).
 _MAY_NOT_EXIST = frozenset({"OELEO_LOG_DIR", "OELEO_DB_NAME", "OELEO_KNOWN_HOSTS"})

@@ -6,7 +6,7 @@ names the variable and what it expects. `mask` hides secret values in those mess
 
 from __future__ import annotations
 
-from oeleo_gui.engine.variables import SECRET_KEYS
+from oeleo_gui.engine.settings.variables import SECRET_KEYS
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from oeleo_gui.engine.paths import DEFAULT_DB_NAME
+from oeleo_gui.engine.settings.paths import DEFAULT_DB_NAME
 
 
 class VarKind(StrEnum):

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from oeleo_gui.engine.config import SshSettings
-from oeleo_gui.engine.connectors.ssh import SshConnector
+from oeleo_gui.engine.connectors.ssh.connector import SshConnector
+from oeleo_gui.engine.settings.config import SshSettings
 from tests import sshd_server
 
 

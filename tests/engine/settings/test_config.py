@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine import config
-from oeleo_gui.engine.config import DestinationKind, load_settings, settings_from_values
 from oeleo_gui.engine.errors import ConfigError
-from oeleo_gui.engine.paths import find_env_file
-from oeleo_gui.engine.values import mask, normalise_extensions, parse_bool, parse_host
-from oeleo_gui.engine.variables import ignored_variables
+from oeleo_gui.engine.settings import config
+from oeleo_gui.engine.settings.config import DestinationKind, load_settings, settings_from_values
+from oeleo_gui.engine.settings.paths import find_env_file
+from oeleo_gui.engine.settings.values import mask, normalise_extensions, parse_bool, parse_host
+from oeleo_gui.engine.settings.variables import ignored_variables
 
 BASE = {
     "OELEO_BASE_DIR_FROM": "/data/from",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from oeleo_gui.engine.envfile import read_env_lines, render_env, save_env
+from oeleo_gui.engine.settings.envfile import read_env_lines, render_env, save_env
 
 HAND_WRITTEN = (
     "# oeleo settings for the Arbin PC\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.config import DestinationKind, destination_kind, secret_account
-from oeleo_gui.engine.field_checks import (
+from oeleo_gui.engine.settings.config import DestinationKind, destination_kind, secret_account
+from oeleo_gui.engine.settings.field_checks import (
     check_field,
     check_values,
     private_key_problem,

@@ -5,7 +5,7 @@ back (large files while they are being copied, see `readback`), flushed to disk 
 per batch on Linux, an fsync per file elsewhere), given the source's modification time and then
 `os.replace`d over the final name, so a crash never leaves a half-written file under the final
 name. OS errors are translated in `_translated` only; the OS-level pieces (Windows' error
-codes, opening a source, making a folder) are in `local_os`.
+codes, making a folder) are in `os_details`; opening a source is `fileio.source_files`'.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 
-from oeleo_gui.engine.checksum import READ_CHUNK, md5_file
 from oeleo_gui.engine.connectors.base import (
     Capabilities,
     ProgressCallback,
@@ -28,17 +27,15 @@ from oeleo_gui.engine.connectors.base import (
     is_temp_name,
     temp_name_for,
 )
-from oeleo_gui.engine.connectors.durability import HAS_SYNCFS, FlushAhead, fsync_folder
-from oeleo_gui.engine.connectors.local_os import (
+from oeleo_gui.engine.connectors.local.durability import FlushAhead
+from oeleo_gui.engine.connectors.local.os_details import (
     CREATE_NEW,
     is_network_gone,
-    is_sharing_violation,
     make_folder,
-    open_source,
     read_back_from,
     write_all,
 )
-from oeleo_gui.engine.connectors.readback import ChunkHasher, ReadBack, ReadBackWorker
+from oeleo_gui.engine.connectors.local.readback import ChunkHasher, ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
     DestinationError,
     DestinationFull,
@@ -48,7 +45,10 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
-from oeleo_gui.engine.scanner import native, native_prefix
+from oeleo_gui.engine.fileio.flush import HAS_SYNCFS, fsync_folder
+from oeleo_gui.engine.fileio.hashing import READ_CHUNK, md5_file
+from oeleo_gui.engine.fileio.native_paths import native, native_prefix
+from oeleo_gui.engine.fileio.source_files import is_sharing_violation, open_source
 
 log = logging.getLogger(__name__)
 READBACK_MIN_BYTES = 1024 * 1024  # files this large are read back while they are copied

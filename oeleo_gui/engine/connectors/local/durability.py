@@ -8,52 +8,13 @@ being copied, so the flush that must finish before the renames finds little left
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from oeleo_gui.engine.fileio.flush import HAS_SYNCFS, syncfs
+
 FLUSH_AHEAD_FILES = 200  # start a background flush after this many files…
 FLUSH_AHEAD_BYTES = 64 * 1024 * 1024  # …or this many bytes written since the last one
-
-
-def _load_syncfs() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syncfs  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_SYNCFS = _load_syncfs()
-HAS_SYNCFS = _SYNCFS is not None
-"""True where one call flushes a whole file system; else fsync each file and folder."""
-
-
-def syncfs(folder: str | Path) -> None:
-    """Flush every dirty page of the file system holding `folder` to disk (Linux)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _SYNCFS is not None and _SYNCFS(fd) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err), str(folder))
-    finally:
-        os.close(fd)
-
-
-def fsync_folder(folder: str | Path) -> None:
-    """Make a rename durable (POSIX); Windows has no directory handles to fsync."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FlushAhead:

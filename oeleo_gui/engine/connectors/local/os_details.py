@@ -1,7 +1,6 @@
 """Operating-system details of the folder destination, as small functions tests can run on any
-platform: Windows' error codes for a locked file and a vanished share, opening a source file,
-making a folder, and writing and reading back through a descriptor (no pathlib: these run once
-or more per copied file).
+platform: Windows' error codes for a vanished share, making a folder, and writing and reading
+back through a descriptor (no pathlib: these run once or more per copied file).
 """
 
 from __future__ import annotations
@@ -10,19 +9,11 @@ import errno
 import hashlib
 import os
 
-from oeleo_gui.engine.checksum import READ_CHUNK
-from oeleo_gui.engine.errors import FileError, SourceBusy
+from oeleo_gui.engine.fileio.hashing import READ_CHUNK
 
 CREATE_NEW = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
-SHARING_VIOLATION_CODES = (32, 33)
 # Windows: network path/name gone, ERROR_NETNAME_DELETED, ERROR_UNEXP_NET_ERR, ERROR_BAD_NETPATH
 NETWORK_GONE_CODES = (51, 53, 59, 64, 67)
-
-
-def is_sharing_violation(exc: BaseException) -> bool:
-    """True when Windows reports the file open in another program (the instrument writing it)."""
-    return isinstance(exc, OSError) and getattr(exc, "winerror", None) in SHARING_VIOLATION_CODES
 
 
 def is_network_gone(exc: BaseException) -> bool:
@@ -35,21 +26,6 @@ def is_network_gone(exc: BaseException) -> bool:
         errno.EHOSTUNREACH,
         errno.ENOTCONN,
     )
-
-
-def open_source(path: str) -> int:
-    """Open a source file for reading, as a raw descriptor; SourceBusy when it is locked."""
-    try:
-        return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        if is_sharing_violation(exc):
-            raise SourceBusy(
-                f"{os.path.basename(path)} is in use by another program.",
-                "It will be copied at a later run.",
-            ) from exc
-        raise FileError(
-            f"Cannot read {path}: {exc.strerror or exc}.", "Check its permissions."
-        ) from exc
 
 
 def make_folder(folder: str) -> bool:

@@ -15,7 +15,7 @@ import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from oeleo_gui.engine.checksum import READ_CHUNK
+from oeleo_gui.engine.fileio.hashing import READ_CHUNK
 
 HANDOVER_BYTES = 1024 * 1024
 MAX_HANDOVERS_IN_FLIGHT = 8  # megabytes of source chunks waiting to be hashed, at most

@@ -15,7 +15,7 @@ from office365.sharepoint.client_context import ClientContext
 from oeleo_gui.engine.errors import AuthFailed
 
 if TYPE_CHECKING:
-    from oeleo_gui.engine.config import SharePointSettings
+    from oeleo_gui.engine.settings.config import SharePointSettings
 
 CREDENTIAL_VARS = (
     "OELEO_SHAREPOINT_CLIENT_ID and OELEO_SHAREPOINT_CLIENT_SECRET (or the certificate)"

@@ -8,9 +8,9 @@ ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) h
 two chunks in memory; each lands under a temporary name and `MoveToUsingPath` puts it in place.
 Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
 
-Requests go through `sharepoint_rest` (throttling waited out, an access token SharePoint stops
-accepting renewed once; signing in is `sharepoint_auth`'s); the library's exceptions become
-`oeleo_gui.engine.errors` classes in `sharepoint_errors`, and nowhere else. Secrets are never
+Requests go through `rest` (throttling waited out, an access token SharePoint stops
+accepting renewed once; signing in is `auth`'s); the library's exceptions become
+`oeleo_gui.engine.errors` classes in `errors`, and nowhere else. Secrets are never
 logged or put into messages.
 Imports only `base`, `errors`, `events` and `config` types from the engine.
 """
@@ -36,8 +36,8 @@ from oeleo_gui.engine.connectors.base import (
     RemoteEntry,
     Upload,
 )
-from oeleo_gui.engine.connectors.sharepoint_errors import ErrorTranslator, status_of
-from oeleo_gui.engine.connectors.sharepoint_rest import RestSession, by_path, literal
+from oeleo_gui.engine.connectors.sharepoint.errors import ErrorTranslator, status_of
+from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
     FileError,
@@ -46,7 +46,7 @@ from oeleo_gui.engine.errors import (
 from oeleo_gui.engine.events import CancelToken
 
 if TYPE_CHECKING:
-    from oeleo_gui.engine.config import SharePointSettings
+    from oeleo_gui.engine.settings.config import SharePointSettings
 
 log = logging.getLogger(__name__)
 

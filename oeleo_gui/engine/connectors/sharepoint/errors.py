@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from office365.runtime.client_request_exception import ClientRequestException
 
-from oeleo_gui.engine.connectors.sharepoint_auth import CREDENTIAL_VARS
+from oeleo_gui.engine.connectors.sharepoint.auth import CREDENTIAL_VARS
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,

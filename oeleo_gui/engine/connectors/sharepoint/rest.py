@@ -1,7 +1,7 @@
 """One signed-in REST session with a SharePoint site: requests through Office365-REST-Python-
 Client's pipeline (its form digest, token and HTTP session), throttling waited out, a token
 SharePoint stops accepting renewed once, and OData paging. Errors are left to the caller
-(`sharepoint_errors` puts them in words).
+(`errors` puts them in words).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from office365.runtime.http.http_method import HttpMethod
 from office365.runtime.http.request_options import RequestOptions
 from office365.sharepoint.client_context import ClientContext
 
-from oeleo_gui.engine.connectors.sharepoint_auth import sign_in
-from oeleo_gui.engine.connectors.sharepoint_errors import status_of
+from oeleo_gui.engine.connectors.sharepoint.auth import sign_in
+from oeleo_gui.engine.connectors.sharepoint.errors import status_of
 from oeleo_gui.engine.events import CancelToken
 
 if TYPE_CHECKING:
-    from oeleo_gui.engine.config import SharePointSettings
+    from oeleo_gui.engine.settings.config import SharePointSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ bytes read is computed; `verify` and `checksums` hash on the server with one bat
 command when the account has a shell, and read the files back over SFTP when it has not (an
 SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
 
-Signing in is in `ssh_session`, key files are read by `ssh_keys`, errors put in words by
-`ssh_errors`, and batched requests and their parsing live in `sftp_batching`.
-Imports base, local_os (source opening), config, hostkeys, errors, events and paramiko; never gui.
+Signing in is in `session`, key files are read by `keys`, errors put in words by `errors`,
+and batched requests and their parsing live in `batching` (all in this package). Imports
+`connectors.base`, `fileio`, the settings, `errors`, `events` and paramiko; never the run flow.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from pathlib import PurePosixPath
 
 import paramiko
 
-from oeleo_gui.engine import hostkeys
-from oeleo_gui.engine.config import SshSettings
 from oeleo_gui.engine.connectors.base import (
     CHUNK_SIZE,
     Capabilities,
@@ -35,16 +33,16 @@ from oeleo_gui.engine.connectors.base import (
     Upload,
     temp_name_for,
 )
-from oeleo_gui.engine.connectors.local_os import open_source
-from oeleo_gui.engine.connectors.sftp_batching import (
+from oeleo_gui.engine.connectors.ssh import hostkeys
+from oeleo_gui.engine.connectors.ssh.batching import (
     command_chunks,
     parse_md5sum,
     stat_pipelined,
     wait_for_write_acks,
 )
-from oeleo_gui.engine.connectors.ssh_errors import Phase, translate
-from oeleo_gui.engine.connectors.ssh_keys import load_private_key
-from oeleo_gui.engine.connectors.ssh_session import sign_in
+from oeleo_gui.engine.connectors.ssh.errors import Phase, translate
+from oeleo_gui.engine.connectors.ssh.keys import load_private_key
+from oeleo_gui.engine.connectors.ssh.session import sign_in
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,
@@ -53,6 +51,8 @@ from oeleo_gui.engine.errors import (
     OeleoError,
 )
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.fileio.source_files import open_source
+from oeleo_gui.engine.settings.config import SshSettings
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ class SshConnector:
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        """One round trip for the whole batch (see `sftp_batching.stat_pipelined`)."""
+        """One round trip for the whole batch (see `batching.stat_pipelined`)."""
         wanted = {self._remote(rel): rel for rel in rel_paths}
         with self._errors():
             found = stat_pipelined(self._require_sftp(), list(wanted))

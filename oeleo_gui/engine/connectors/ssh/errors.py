@@ -9,8 +9,7 @@ from typing import Literal
 
 import paramiko
 
-from oeleo_gui.engine import hostkeys
-from oeleo_gui.engine.config import SshSettings
+from oeleo_gui.engine.connectors.ssh import hostkeys
 from oeleo_gui.engine.errors import (
     AuthFailed,
     ConnectionLost,
@@ -22,6 +21,7 @@ from oeleo_gui.engine.errors import (
     OeleoError,
     Unreachable,
 )
+from oeleo_gui.engine.settings.config import SshSettings
 
 LOST = (EOFError, ConnectionError, TimeoutError, paramiko.SSHException, paramiko.SFTPError)
 """Exceptions that mean the connection is gone (once it was up)."""

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import paramiko
 
-from oeleo_gui.engine import paths
 from oeleo_gui.engine.errors import HostKeyChanged, HostKeyUnknown, Unreachable
+from oeleo_gui.engine.settings import paths
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import socket
 
 import paramiko
 
-from oeleo_gui.engine.config import SshSettings
+from oeleo_gui.engine.settings.config import SshSettings
 
 WINDOW_SIZE = 16 * 1024 * 1024  # our receive window: fast read-back of SFTP-only verifies
 MAX_PACKET_SIZE = 256 * 1024

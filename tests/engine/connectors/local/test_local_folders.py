@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.connectors import local_os
-from oeleo_gui.engine.connectors.local import LocalConnector
-from oeleo_gui.engine.connectors.local_os import make_folder
+from oeleo_gui.engine.connectors.local import os_details as local_os
+from oeleo_gui.engine.connectors.local.connector import LocalConnector
+from oeleo_gui.engine.connectors.local.os_details import make_folder
 from oeleo_gui.engine.errors import FileError, SourceBusy
+from oeleo_gui.engine.fileio import source_files
 
 
 def test_make_folder_says_whether_it_made_the_folder(tmp_path: Path) -> None:
@@ -64,9 +65,9 @@ class WindowsError_(PermissionError):  # noqa: N801 (stands in for Windows' own 
 
 
 def test_windows_error_codes_are_told_apart() -> None:
-    assert local_os.is_sharing_violation(WindowsError_(32, "x"))  # ERROR_SHARING_VIOLATION
-    assert local_os.is_sharing_violation(WindowsError_(33, "x"))  # ERROR_LOCK_VIOLATION
-    assert not local_os.is_sharing_violation(PermissionError(errno.EACCES, "denied"))
+    assert source_files.is_sharing_violation(WindowsError_(32, "x"))  # ERROR_SHARING_VIOLATION
+    assert source_files.is_sharing_violation(WindowsError_(33, "x"))  # ERROR_LOCK_VIOLATION
+    assert not source_files.is_sharing_violation(PermissionError(errno.EACCES, "denied"))
     assert local_os.is_network_gone(WindowsError_(64, "x"))  # ERROR_NETNAME_DELETED
     assert local_os.is_network_gone(OSError(errno.ESTALE, "stale file handle"))
     assert not local_os.is_network_gone(FileNotFoundError(errno.ENOENT, "gone"))
@@ -87,6 +88,6 @@ def test_a_locked_source_is_busy_and_an_unreadable_one_says_so(tmp_path: Path, m
 
     monkeypatch.setattr(local_os.os, "open", instrument_holds)
     with pytest.raises(SourceBusy, match=r"locked\.res is in use by another program"):
-        local_os.open_source(str(locked))
+        source_files.open_source(str(locked))
     with pytest.raises(FileError, match=r"Cannot read .*secret\.res: Permission denied"):
-        local_os.open_source(str(unreadable))
+        source_files.open_source(str(unreadable))

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.connectors import durability
-from oeleo_gui.engine.connectors import local as local_module
-from oeleo_gui.engine.connectors import readback as readback_module
-from oeleo_gui.engine.connectors.local import READBACK_MIN_BYTES, LocalConnector
-from oeleo_gui.engine.connectors.readback import ReadBackWorker
+from oeleo_gui.engine.connectors.local import connector as local_module
+from oeleo_gui.engine.connectors.local import durability
+from oeleo_gui.engine.connectors.local import readback as readback_module
+from oeleo_gui.engine.connectors.local.connector import READBACK_MIN_BYTES, LocalConnector
+from oeleo_gui.engine.connectors.local.readback import ReadBackWorker
 from oeleo_gui.engine.errors import Cancelled
 from oeleo_gui.engine.events import CancelToken
 from tests.conftest import write_file

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from oeleo_gui.engine.config import Settings, SharePointSettings, settings_from_values
-from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
+from oeleo_gui.engine.settings.config import Settings, SharePointSettings, settings_from_values
 
 CHUNK = 256 * 1024  # small upload chunks, so a few hundred kB already take an upload session
 

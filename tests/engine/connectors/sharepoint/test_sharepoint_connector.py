@@ -19,7 +19,7 @@ import pytest
 
 import tests.sharepoint_server as sp
 from oeleo_gui.engine.connectors.base import Connector, Upload, is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
 from oeleo_gui.engine.errors import (
     AuthFailed,
     Cancelled,
@@ -31,7 +31,12 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
-from tests.engine.connectors.sharepoint_helpers import CHUNK, connected, connector_settings, md5
+from tests.engine.connectors.sharepoint.sharepoint_helpers import (
+    CHUNK,
+    connected,
+    connector_settings,
+    md5,
+)
 
 pytestmark = pytest.mark.sharepoint
 

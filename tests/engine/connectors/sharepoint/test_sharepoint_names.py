@@ -19,12 +19,12 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 import tests.sharepoint_server as sp
 from oeleo_gui.engine.connectors.base import is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
-from oeleo_gui.engine.connectors.sharepoint_rest import literal
+from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
+from oeleo_gui.engine.connectors.sharepoint.rest import literal
 from oeleo_gui.engine.errors import FileError
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.worker import Engine
-from tests.engine.connectors.sharepoint_helpers import (
+from tests.engine.connectors.sharepoint.sharepoint_helpers import (
     CHUNK,
     connected,
     connector_settings,

@@ -15,10 +15,10 @@ import pytest
 
 import tests.sharepoint_server as sp
 from oeleo_gui.engine.connectors.base import is_temp_name
-from oeleo_gui.engine.connectors.sharepoint import SharePointConnector
+from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.worker import Engine
-from tests.engine.connectors.sharepoint_helpers import CHUNK, engine_settings
+from tests.engine.connectors.sharepoint.sharepoint_helpers import CHUNK, engine_settings
 
 pytestmark = pytest.mark.sharepoint
 

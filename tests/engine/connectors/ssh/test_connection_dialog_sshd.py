@@ -11,8 +11,8 @@ import keyring
 import keyring.backend
 import pytest
 
-from oeleo_gui.engine.config import settings_from_values
 from oeleo_gui.engine.connection_test import HostKeyInfo, test_connection
+from oeleo_gui.engine.settings.config import settings_from_values
 from oeleo_gui.gui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.sshd

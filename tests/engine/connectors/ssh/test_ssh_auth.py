@@ -11,10 +11,9 @@ from typing import Any
 import paramiko
 import pytest
 
-from oeleo_gui.engine import hostkeys
-from oeleo_gui.engine.config import SshSettings
-from oeleo_gui.engine.connectors.ssh import SshConnector
-from oeleo_gui.engine.connectors.ssh_keys import load_private_key
+from oeleo_gui.engine.connectors.ssh import hostkeys
+from oeleo_gui.engine.connectors.ssh.connector import SshConnector
+from oeleo_gui.engine.connectors.ssh.keys import load_private_key
 from oeleo_gui.engine.errors import (
     AuthFailed,
     DestinationMissing,
@@ -24,6 +23,7 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import SshSettings
 
 pytestmark = pytest.mark.sshd
 
@@ -219,7 +219,7 @@ def test_unknown_host_key_is_refused_and_nothing_is_sent(
 
 
 def _host_fingerprints(sshd: Any) -> list[tuple[str, str]]:
-    from oeleo_gui.engine.hostkeys import fingerprint
+    from oeleo_gui.engine.connectors.ssh.hostkeys import fingerprint
 
     return [(t, fingerprint(paramiko.PKey.from_type_string(t, _b64(b)))) for t, b in sshd.host_keys]
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from oeleo_gui.engine.config import SshSettings
 from oeleo_gui.engine.connectors.base import temp_name_for
-from oeleo_gui.engine.connectors.ssh import SshConnector
+from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.errors import ConnectionLost
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import SshSettings
 
 pytestmark = pytest.mark.sshd
 

@@ -14,10 +14,9 @@ from typing import Any
 import paramiko
 import pytest
 
-from oeleo_gui.engine.config import SshSettings
 from oeleo_gui.engine.connectors.base import Upload, is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.sftp_batching import command_chunks, parse_md5sum
-from oeleo_gui.engine.connectors.ssh import SshConnector
+from oeleo_gui.engine.connectors.ssh.batching import command_chunks, parse_md5sum
+from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.errors import (
     AuthFailed,
     Cancelled,
@@ -31,6 +30,7 @@ from oeleo_gui.engine.errors import (
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import SshSettings
 
 pytestmark = pytest.mark.sshd
 

@@ -13,9 +13,9 @@ import keyring
 import keyring.backends.null
 import pytest
 
-from oeleo_gui.engine.config import settings_from_values
-from oeleo_gui.engine.connectors.ssh import SshConnector
+from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.events import FileCode
+from oeleo_gui.engine.settings.config import settings_from_values
 from oeleo_gui.engine.worker import Engine
 
 pytestmark = pytest.mark.sshd

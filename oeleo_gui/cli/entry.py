@@ -1,0 +1,75 @@
+"""`oeleo-gui`: parse the command line, read the configuration, run one command.
+
+Each command's module is imported only when that command runs, so a quick command does not pay
+for the others' imports (Qt only for the tray).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from oeleo_gui.cli.common import EXIT_FAILED, EXIT_USAGE, load_cli_settings
+from oeleo_gui.cli.parser import build_parser
+from oeleo_gui.engine.errors import ConfigError, OeleoError
+from oeleo_gui.engine.events import FileCode
+from oeleo_gui.engine.logsetup import configure_logging
+from oeleo_gui.engine.settings.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _command(name: str) -> Callable[[argparse.Namespace, Settings], int]:
+    """The function behind a command, importing only its own module."""
+    if name in ("sync", "check", "preview"):
+        from oeleo_gui.cli import run_commands
+
+        return {
+            "sync": run_commands.cmd_sync,
+            "check": run_commands.cmd_check,
+            "preview": run_commands.cmd_preview,
+        }[name]
+    if name in ("files", "lock", "unlock"):
+        from oeleo_gui.cli import file_commands
+
+        return {
+            "files": file_commands.cmd_files,
+            "lock": lambda a, s: file_commands.cmd_set_code(a, s, FileCode.LOCKED),
+            "unlock": lambda a, s: file_commands.cmd_set_code(a, s, FileCode.COPY_IF_CHANGED),
+        }[name]
+    from oeleo_gui.cli import doctor
+
+    return {"doctor": doctor.cmd_doctor, "trust-host": doctor.cmd_trust_host}[name]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from oeleo_gui.cli.tray import cmd_tray
+
+        return cmd_tray(args)
+    level = logging.DEBUG if args.verbose else logging.INFO
+    try:
+        settings = load_cli_settings(args)
+        configure_logging(settings.log_dir, secrets=settings.secrets(), level=level)
+        return int(_command(args.command)(args, settings))
+    except ConfigError as exc:
+        print(exc.title, file=sys.stderr)
+        print(exc.hint, file=sys.stderr)
+        return EXIT_USAGE
+    except OeleoError as exc:
+        print(f"{exc.title}\n{exc.hint}".rstrip(), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception:
+        log.exception("unexpected error")
+        print("Unexpected error; the details are in the log file (oeleo.log).", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

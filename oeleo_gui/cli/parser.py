@@ -1,0 +1,44 @@
+"""The argument parser: global options and one sub-parser per command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from oeleo_gui import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oeleo-gui",
+        description="Keep an instrument PC's data files copied to the lab's data server.",
+        epilog="Without a command the tray application starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"oeleo-gui {__version__}")
+    parser.add_argument("--env", type=Path, metavar="FILE", help="the .env file to use")
+    parser.add_argument("--headless", action="store_true", help="run the schedule without a tray")
+    parser.add_argument("--demo", action="store_true", help="start with a ready-made demo setup")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log decisions (DEBUG)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("sync", help="copy new and changed files once (or --loop on the schedule)")
+    p.add_argument("--loop", action="store_true", help="keep running on the OA_* schedule")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p = sub.add_parser("check", help="compare the source with the destination")
+    p.add_argument("--update-db", action="store_true", help="write codes 0/1 (locks stay)")
+    p.add_argument("--full", action="store_true", help="compare checksums even if slow")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("preview", help="say what a sync would copy and why; touches nothing")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("files", help="list the bookkeeping database")
+    p.add_argument("--code", type=int, choices=[0, 1, 2], help="only rows with this code")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    p = sub.add_parser("lock", help="never copy these files (code 2)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("unlock", help="copy these files again when they change (code 1)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_parser("doctor", help="check the configuration and reach the destination")
+    p = sub.add_parser("trust-host", help="trust the SSH server's host key after comparing it")
+    p.add_argument("--fingerprint", help="the SHA256:… fingerprint you expect (non-interactive)")
+    return parser

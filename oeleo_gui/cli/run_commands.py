@@ -1,0 +1,79 @@
+"""`sync`, `preview` and `check`: the commands that run the engine against the destination."""
+
+from __future__ import annotations
+
+import argparse
+
+from oeleo_gui.cli.common import EXIT_FAILED, EXIT_OK, install_interrupt, make_engine
+from oeleo_gui.cli.output import TerminalReporter, print_json, print_summary
+from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.settings.config import Settings
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings)
+    cancel = CancelToken()
+    install_interrupt(cancel)
+    reporter = TerminalReporter(bar=not args.json)
+    try:
+        if args.loop:
+            from oeleo_gui.engine.runner import run_loop
+
+            summaries = run_loop(
+                engine,
+                cancel=cancel,
+                reporter=reporter,
+                on_summary=None if args.json else print_summary,
+            )
+        else:
+            summaries = [engine.sync(reporter, cancel)]
+            if not args.json:
+                print_summary(summaries[0])
+    finally:
+        engine.close()
+    if args.json:
+        print_json(summaries if args.loop else summaries[0])
+    if not summaries:
+        return EXIT_OK
+    last = summaries[-1]
+    return EXIT_OK if (last.ok or (last.cancelled and not last.failed)) else EXIT_FAILED
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings)
+    summary = engine.preview()
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"Source: {settings.source}  ({engine.filter.describe()})")
+        print_summary(summary)
+        if summary.locked:
+            print(f"  ({summary.locked} locked file(s) skipped)")
+    return EXIT_FAILED if summary.error else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings)
+    try:
+        report = engine.check(update_db=args.update_db, full=args.full)
+    finally:
+        engine.close()
+    if args.json:
+        print_json(report)
+        return EXIT_OK
+    print(f"local files:               {report.local_files}")
+    print(f"present at destination:    {len(report.present)}")
+    print(f"in sync:                   {len(report.in_sync)}")
+    print(f"out of sync:               {len(report.out_of_sync)}")
+    print(f"missing at destination:    {len(report.missing)}")
+    for name in report.out_of_sync:
+        print(f"  out of sync: {name}")
+    for name in report.missing:
+        print(f"  missing:     {name}")
+    for r in report.errors:
+        print(f"  unreadable:  {r.rel_path} ({r.reason})")
+    if report.swept_temp_files:
+        print(f"removed {report.swept_temp_files} stale temporary file(s) at the destination")
+    if report.db_updated:
+        print("database updated (locked files kept their lock)")
+    return EXIT_OK
