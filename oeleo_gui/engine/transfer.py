@@ -16,13 +16,20 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.connectors.base import Connector, Upload, temp_name_for
+from oeleo_gui.engine.connectors.base import (
+    BatchUploads,
+    Connector,
+    Upload,
+    UploadRequest,
+    temp_name_for,
+)
 from oeleo_gui.engine.errors import (
     Cancelled,
     ChangedDuringCopy,
     ConnectionLost,
     DestinationError,
     FileError,
+    OeleoError,
     SourceBusy,
     VerifyFailed,
 )
@@ -182,10 +189,13 @@ class BatchCopier:
         uploads: list[tuple[Decision, Upload]] = []
         try:
             try:
-                for d in batch:
-                    upload = self._upload_one(d, temps[d.file.rel_path])
-                    if upload is not None:
-                        uploads.append((d, upload))
+                if isinstance(self.connector, BatchUploads):
+                    self._upload_batch(self.connector, batch, temps, uploads)
+                else:
+                    for d in batch:
+                        upload = self._upload_one(d, temps[d.file.rel_path])
+                        if upload is not None:
+                            uploads.append((d, upload))
             except (Cancelled, DestinationError) as exc:
                 if not isinstance(exc, Cancelled) and self._in_flight:
                     # Cut off mid-upload: the connector may not have removed its temp file.
@@ -221,16 +231,73 @@ class BatchCopier:
                 progress=lambda done: self.progress.update(rel, done, d.file.size),
                 cancel=self.cancel,
             )
-        except SourceBusy as exc:
-            self._finish(
-                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
-            )
         except FileError as exc:
-            self._fail(d, exc)
+            self._not_uploaded(d, exc)
         except FileNotFoundError:
             self._fail(d, FileError(f"{rel} disappeared before it could be copied.", ""))
         self._in_flight = ""
         return upload
+
+    def _upload_batch(
+        self,
+        connector: BatchUploads,
+        batch: list[Decision],
+        temps: dict[str, str],
+        uploads: list[tuple[Decision, Upload]],
+    ) -> None:
+        """The whole batch in one go, for connectors that keep many requests in flight (SSH).
+        Each file's outcome is handled as `_upload_one` handles it."""
+        started: set[int] = set()
+        finished: set[int] = set()
+
+        def progress(i: int, done: int) -> None:
+            rel, size = batch[i].file.rel_path, batch[i].file.size
+            if i not in started:
+                started.add(i)
+                self.progress.start_file()
+                self.progress.update(rel, done, size, force=self.progress.file_index == 1)
+            else:
+                self.progress.update(rel, done, size)
+
+        def done(i: int, outcome: Upload | FileError) -> None:
+            finished.add(i)
+            if isinstance(outcome, Upload):
+                uploads.append((batch[i], outcome))
+            else:
+                self._not_uploaded(batch[i], outcome)
+
+        requests = [
+            UploadRequest(
+                self._source_prefix + native(d.file.rel_path),
+                d.dest_rel,
+                temps[d.file.rel_path],
+                d.file.mtime,
+            )
+            for d in batch
+        ]
+        try:
+            connector.upload_batch(requests, progress=progress, done=done, cancel=self.cancel)
+        except Cancelled:
+            raise  # the connector removed what it had not finished
+        except BaseException:
+            # Cut off mid-batch: temporary files not reported done may still be there.
+            self._undiscarded.update(
+                r.temp_rel_path for i, r in enumerate(requests) if i not in finished
+            )
+            raise
+
+    def _not_uploaded(self, d: Decision, exc: FileError) -> None:
+        if isinstance(exc, SourceBusy):
+            self._finish(
+                FileResult(
+                    rel_path=d.file.rel_path,
+                    outcome=Outcome.BUSY,
+                    reason=exc.title,
+                    size=d.file.size,
+                )
+            )
+        else:
+            self._fail(d, exc)
 
     def _fail(self, d: Decision, exc: FileError) -> None:
         log.warning("%s not copied: %s", d.file.rel_path, exc)
@@ -290,10 +357,16 @@ class BatchCopier:
                 good.append((d, upload))
         asides = self._keep_foreign_files(good, cancel)
         records = []
+        renamed, failure = None, None
+        if isinstance(self.connector, BatchUploads):
+            renamed, failure = self._commit_batch(self.connector, good, cancel)
         try:
             for d, upload in good:
-                cancel.raise_if_cancelled()
-                self.connector.commit(upload)
+                if renamed is None:
+                    cancel.raise_if_cancelled()
+                    self.connector.commit(upload)
+                elif upload.temp_rel_path not in renamed:
+                    continue
                 external = self.connector.external_name(d.dest_rel)
                 records.append(
                     (d.file.rel_path, external, upload.md5, upload.size, d.file.mtime_ns)
@@ -314,10 +387,30 @@ class BatchCopier:
                         moved_aside=asides.get(d.dest_rel, ""),
                     )
                 )
+            if failure is not None:
+                raise failure
         finally:
             # Only files verified and renamed under their final name are recorded.
             self.store.record_copies(records)
             log_copies(records)
+
+    def _commit_batch(
+        self,
+        connector: BatchUploads,
+        good: Sequence[tuple[Decision, Upload]],
+        cancel: CancelToken,
+    ) -> tuple[set[str], OeleoError | None]:
+        """Rename the whole batch in one go (SSH): the temporary names renamed, and the first
+        failure, raised by the caller once the renamed files are recorded."""
+        cancel.raise_if_cancelled()
+        renamed: set[str] = set()
+        try:
+            connector.commit_batch(
+                [u for _, u in good], committed=lambda u: renamed.add(u.temp_rel_path)
+            )
+        except OeleoError as exc:
+            return renamed, exc
+        return renamed, None
 
     def _keep_foreign_files(
         self, good: Sequence[tuple[Decision, Upload]], cancel: CancelToken

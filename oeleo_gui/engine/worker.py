@@ -190,12 +190,14 @@ class Engine:
         cancel: CancelToken,
     ) -> None:
         store = self.store
-        connector = self.connector
-        connector.connect()
-        self._sweep_journal(store, connector)
         planned = self._scan_and_plan(store.clean_stats(), store.rows_for, cancel)
         counts["unchanged"] += planned.unchanged
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
+        if not to_copy and not store.journal_entries():
+            return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
+        connector = self.connector
+        connector.connect()
+        self._sweep_journal(store, connector)
         if not to_copy:
             return  # nothing to copy, so no write probe (a file made and deleted) either
         connector.ensure_ready()

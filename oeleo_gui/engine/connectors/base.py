@@ -10,6 +10,10 @@ The worker drives the same steps for every destination, so the safety rules live
    temporary file over the final name (keeping the source's modification time where possible);
 4. on any failure `remove` discards the temporary file, and nothing is recorded.
 
+A connector that can send a whole batch with many requests in flight (SSH) also offers
+`BatchUploads`; the worker then uses `upload_batch` and `commit_batch` in place of `upload_temp`
+and `commit`, with the same guarantees. Other connectors need not know it exists.
+
 Paths given to a connector are POSIX-style and relative to the destination folder. Connectors
 translate their library's exceptions into `oeleo_gui.engine.errors` classes in one place each;
 a lost connection raises `ConnectionLost` so the worker can reconnect and retry.
@@ -24,10 +28,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Protocol, runtime_checkable
 
+from oeleo_gui.engine.errors import FileError
 from oeleo_gui.engine.events import CancelToken
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes of the current file sent so far."""
+BatchProgress = Callable[[int, int], None]
+"""Called with a file's index in the batch and the number of its bytes sent so far."""
 
 TEMP_SUFFIX = ".oeleo-part"
 _TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + r"$")
@@ -141,6 +148,41 @@ class Connector(Protocol):
 
     def remove(self, rel_path: str) -> None:
         """Delete a destination file; a missing file is not an error."""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRequest:
+    """One file of a batch for `BatchUploads.upload_batch`."""
+
+    source: str
+    rel_path: str
+    temp_rel_path: str
+    mtime: float
+
+
+@runtime_checkable
+class BatchUploads(Protocol):
+    """Optional: sending and renaming a batch of files at once (many requests in flight)."""
+
+    def upload_batch(
+        self,
+        requests: Sequence[UploadRequest],
+        *,
+        progress: BatchProgress,
+        done: Callable[[int, Upload | FileError], None],
+        cancel: CancelToken,
+    ) -> None:
+        """`upload_temp` for every request; `done(index, outcome)` reports each file once it
+        is finished: its `Upload`, or the `FileError` (`SourceBusy` included) that concerns
+        that file alone. A cancel or a `DestinationError` stops the batch and is raised, once
+        the temporary files not reported done are removed (after a lost connection: once
+        connected again)."""
+
+    def commit_batch(
+        self, uploads: Sequence[Upload], *, committed: Callable[[Upload], None]
+    ) -> None:
+        """`commit` for every upload; `committed(upload)` for each one under its final name.
+        Raises the first failure once every rename was answered."""
 
 
 def flattened_or_mirrored(rel_path: str, *, mirror_subdirs: bool) -> str:
