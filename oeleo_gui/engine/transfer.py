@@ -44,13 +44,13 @@ PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
 MAX_BACKOFF = 30.0
 
 
-def batches(decisions: Sequence[Decision]) -> list[list[Decision]]:
+def batches(decisions: Sequence[Decision], max_files: int = BATCH_FILES) -> list[list[Decision]]:
     """Group copies so remote verification costs one round trip per batch."""
     out: list[list[Decision]] = []
     current: list[Decision] = []
     size = 0
     for d in decisions:
-        if current and (len(current) >= BATCH_FILES or size + d.file.size > BATCH_BYTES):
+        if current and (len(current) >= max_files or size + d.file.size > BATCH_BYTES):
             out.append(current)
             current, size = [], 0
         current.append(d)
@@ -144,7 +144,9 @@ class BatchCopier:
         self._in_flight = ""
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
-        for batch in batches(decisions):
+        # A connector sending whole batches may take more files per batch (fewer round trips).
+        batch_files = getattr(self.connector, "batch_files", BATCH_FILES)
+        for batch in batches(decisions, batch_files):
             pending = list(batch)
             attempts_left = self.reconnect_attempts
             while pending:

@@ -164,6 +164,9 @@ class UploadRequest:
 class BatchUploads(Protocol):
     """Optional: sending and renaming a batch of files at once (many requests in flight)."""
 
+    batch_files: int
+    """How many files a batch may hold (the worker's default is smaller)."""
+
     def upload_batch(
         self,
         requests: Sequence[UploadRequest],

@@ -21,6 +21,7 @@ from oeleo_gui.engine.connectors.base import Capabilities
 from oeleo_gui.engine.connectors.ssh import hostkeys, remote_md5
 from oeleo_gui.engine.connectors.ssh.errors import Phase, translate
 from oeleo_gui.engine.connectors.ssh.keys import load_private_key
+from oeleo_gui.engine.connectors.ssh.remote_md5 import HashAsSent
 from oeleo_gui.engine.connectors.ssh.session import IO_TIMEOUT, sign_in
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import SftpPipe
 from oeleo_gui.engine.errors import AuthFailed, ConnectionLost, OeleoError
@@ -41,6 +42,8 @@ class SshConnection:
         if cleaned == "~" or cleaned.startswith("~/"):
             cleaned = cleaned[2:] or "."  # SFTP paths are relative to the home folder already
         self.remote_dir = PurePosixPath(cleaned)
+        root = str(self.remote_dir)
+        self._prefix = "" if root == "." else root.rstrip("/") + "/"  # cheaper than a Path join
         self.known_hosts_file = hostkeys.resolve_known_hosts_file(settings.known_hosts)
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         shown = str(self.remote_dir) if self.remote_dir.is_absolute() else f"/~/{self.remote_dir}"
@@ -49,8 +52,10 @@ class SshConnection:
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._pipe: SftpPipe | None = None  # opened when a batch first needs it
+        self._hashing: HashAsSent | None = None  # the server hashing the last batch sent
         self._pkey: paramiko.PKey | None = None
         self._can_exec = True
+        self._can_tar = True  # until a tar stream fails (see `sending`)
         self._made_dirs: set[str] = set()
         self._lost: ConnectionLost | None = None  # set when the connection dropped mid-run
         self._orphans: set[str] = set()  # temporary files to remove once connected again
@@ -91,11 +96,11 @@ class SshConnection:
         self._remove_orphans()
 
     def close(self) -> None:
-        pipe, sftp, client = self._pipe, self._sftp, self._client
-        self._pipe = self._sftp = self._client = None
+        pipe, sftp, client, hashing = self._pipe, self._sftp, self._client, self._hashing
+        self._pipe = self._sftp = self._client = self._hashing = None
         self._lost = None
         self._made_dirs.clear()
-        for thing in (pipe, sftp, client):
+        for thing in (hashing, pipe, sftp, client):
             if thing is not None:
                 try:
                     thing.close()
@@ -142,7 +147,7 @@ class SshConnection:
         return transport
 
     def _remote(self, rel_path: str) -> str:
-        return str(self.remote_dir / rel_path)
+        return self._prefix + rel_path
 
     def _remove_orphans(self) -> None:
         """Remove the temporary files a dropped connection left (the journal keeps them too)."""

@@ -28,21 +28,26 @@ from oeleo_gui.engine.connectors.base import (
 )
 from oeleo_gui.engine.connectors.ssh import bulk, remote_md5
 from oeleo_gui.engine.connectors.ssh.connection import SshConnection
-from oeleo_gui.engine.connectors.ssh.errors import Phase
 from oeleo_gui.engine.connectors.ssh.readback import ReadBack
+from oeleo_gui.engine.connectors.ssh.remote_md5 import HashAsSent
+from oeleo_gui.engine.connectors.ssh.sending import Sending, source_sizes
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
-from oeleo_gui.engine.connectors.ssh.uploads import BatchSender, Outgoing
-from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError, OeleoError
+from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
+from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError
 from oeleo_gui.engine.events import CancelToken
 
 log = logging.getLogger(__name__)
 
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
+HASH_RUN_FILES = 1000  # names per md5sum while a batch is sent (fewer processes) ...
+HASH_RUN_BYTES = 32 * 1024 * 1024  # ... but big files hashed as soon as each is complete
 
 
 class SshConnector(SshConnection):
     """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector` and
     `base.BatchUploads`); the connection itself is `SshConnection`'s."""
+
+    batch_files = 2000  # each batch costs a few round trips and processes at the server
 
     def ensure_ready(self) -> None:
         self.connect()
@@ -64,7 +69,7 @@ class SshConnector(SshConnection):
 
     # --- naming and listing ----------------------------------------------------------------------
     def external_name(self, rel_path: str) -> str:
-        return str(self.remote_dir / rel_path)
+        return self._remote(rel_path)
 
     def list_files(
         self, *, recursive: bool, cancel: CancelToken | None = None
@@ -150,12 +155,24 @@ class SshConnector(SshConnection):
         Without a shell (SFTP-only accounts) sizes are checked first, then read back."""
         if not self._can_exec:
             return self._verify_by_reading_back(uploads, cancel)
-        digests = self.checksums([u.temp_rel_path for u in uploads], cancel)
+        digests = self._hashed_as_sent(cancel)
+        missing = [u.temp_rel_path for u in uploads if u.temp_rel_path not in digests]
+        if missing:
+            digests.update(self.checksums(missing, cancel))
         return {
             u.temp_rel_path: self._arrival_problem(u, digests.get(u.temp_rel_path))
             for u in uploads
             if digests.get(u.temp_rel_path) != u.md5
         }
+
+    def _hashed_as_sent(self, cancel: CancelToken | None) -> dict[str, str]:
+        """{temp_rel_path: md5} the server computed while the last batch was sent."""
+        hashing, self._hashing = self._hashing, None
+        if hashing is None:
+            return {}
+        with self._errors():
+            found = hashing.digests(cancel, deadline=EXEC_DEADLINE)
+        return {p.removeprefix(self._prefix): md5 for p, md5 in found.items()}
 
     def _verify_by_reading_back(
         self, uploads: Sequence[Upload], cancel: CancelToken | None
@@ -196,42 +213,59 @@ class SshConnector(SshConnection):
         done: Callable[[int, Upload | FileError], None],
         cancel: CancelToken,
     ) -> None:
-        """Many files at once (see `uploads.BatchSender`): their folders first, then opens,
-        writes, times and closes with many requests in flight."""
+        """Many files at once: their folders first, then the files (see `sending`), the
+        server hashing each as soon as it is complete (see `verify`)."""
         pipe = self._require_pipe()
         refused = self._make_folders({_parent(r.temp_rel_path) for r in requests})
-        outgoing: list[Outgoing] = []
-        positions: list[int] = []
+        files: list[tuple[int, Outgoing]] = []
         for i, r in enumerate(requests):
             problem = refused.get(_parent(r.temp_rel_path))
             if problem is not None:
                 done(i, problem)
-                continue
-            positions.append(i)
-            outgoing.append(Outgoing(r.source, self._remote(r.temp_rel_path), r.mtime))
+            else:
+                files.append((i, Outgoing(r.source, self._remote(r.temp_rel_path), r.mtime)))
+        sizes = source_sizes(files)
+        hashing = self._start_hashing(sizes)
 
-        def sent(k: int, size: int, md5: str) -> None:
-            r = requests[positions[k]]
-            done(positions[k], Upload(r.rel_path, r.temp_rel_path, size, md5, r.mtime))
+        def sent(i: int, size: int, md5: str) -> None:
+            r = requests[i]
+            if hashing is not None:
+                hashing.add(self._remote(r.temp_rel_path))
+            done(i, Upload(r.rel_path, r.temp_rel_path, size, md5, r.mtime))
 
-        def translate_for(exc: BaseException, k: int, phase: Phase) -> OeleoError:
-            return self._translate(exc, requests[positions[k]].rel_path, phase)
-
-        sender = BatchSender(
+        sending = Sending(
             pipe,
-            translate=translate_for,
-            on_progress=lambda k, n: progress(positions[k], n),
-            on_sent=sent,
-            on_failed=lambda k, exc: done(positions[k], exc),
-            cancel=cancel,
+            self._transport(),
+            lambda exc, i, phase: self._translate(exc, requests[i].rel_path, phase),
+            progress,
+            sent,
+            done,
+            cancel,
+            self.connect_timeout,
         )
         try:
             with self._errors(phase="write"):
-                sender.run(outgoing)
+                sending.run(files, sizes, tar=self._can_exec and self._can_tar)
         except ConnectionLost:
-            root = f"{self.remote_dir}/"
-            self._orphans.update(name.removeprefix(root) for name in sender.unfinished)
+            self._orphans.update(p.removeprefix(self._prefix) for p in sending.unfinished)
             raise
+        finally:
+            if sending.tar_failed:
+                self._can_tar = False
+                log.info("%s: sending over SFTP only (%s)", self.description, sending.tar_failed)
+
+    def _start_hashing(self, sizes: dict[int, int]) -> HashAsSent | None:
+        """Have the server hash the batch's files as they arrive (see `verify`)."""
+        if self._hashing is not None:  # the previous batch was never verified
+            self._hashing.close()
+            self._hashing = None
+        if not self._can_exec or not sizes:
+            return None
+        average = sum(sizes.values()) // len(sizes)
+        per_run = max(1, min(HASH_RUN_FILES, HASH_RUN_BYTES // max(1, average)))
+        with self._errors():
+            self._hashing = HashAsSent(self._transport(), per_run, self.connect_timeout)
+        return self._hashing
 
     def upload_temp(
         self,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import paramiko
 
+from oeleo_gui.engine.connectors.ssh.remote_command import RemoteCommand
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.events import CancelToken
 
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 
 MD5_COMMAND = "xargs -0 -r md5sum --"
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-POLL = 1.0  # seconds between looks at the cancel token while a command runs
 
 
 def parse_md5sum(output: bytes) -> dict[str, str]:
@@ -41,45 +41,8 @@ def parse_md5sum(output: bytes) -> dict[str, str]:
     return found
 
 
-def run_command(
-    transport: paramiko.Transport,
-    command: str,
-    stdin: bytes,
-    cancel: CancelToken | None,
-    *,
-    deadline: float,
-    open_timeout: float,
-) -> tuple[int, bytes]:
-    """Run a fixed command on the server with `stdin`; (exit status, standard output).
-
-    Raises TimeoutError when it runs longer than `deadline` seconds, Cancelled when cancelled."""
-    chan = transport.open_session(timeout=open_timeout)
-    try:
-        chan.settimeout(POLL)
-        chan.exec_command(command)
-        if stdin:
-            chan.sendall(stdin)
-        chan.shutdown_write()
-        out, waited = bytearray(), 0.0
-        while True:
-            try:
-                data = chan.recv(1024 * 1024)
-            except TimeoutError:
-                waited += POLL
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                if waited > deadline:
-                    raise
-                continue
-            if not data:
-                break
-            out += data
-        while chan.recv_stderr_ready():
-            text = chan.recv_stderr(65536).decode("utf-8", "replace").strip()
-            log.debug("%s: %s", command.split()[0], text)
-        return chan.recv_exit_status(), bytes(out)
-    finally:
-        chan.close()
+def names_input(paths: Sequence[str]) -> bytes:
+    return b"".join(encode(p) + b"\0" for p in paths)
 
 
 def md5_many(
@@ -91,12 +54,41 @@ def md5_many(
     open_timeout: float,
 ) -> dict[str, str]:
     """{path: md5} for the paths that exist, computed by the server in one command."""
-    names = b"".join(encode(p) + b"\0" for p in paths)
-    _status, out = run_command(
-        transport, MD5_COMMAND, names, cancel, deadline=deadline, open_timeout=open_timeout
-    )
+    command = RemoteCommand(transport, MD5_COMMAND, open_timeout)
+    command.feed(names_input(paths))
     wanted = set(paths)
+    out = command.finish(cancel, deadline=deadline).output
     return {p: md5 for p, md5 in parse_md5sum(out).items() if p in wanted}
+
+
+class HashAsSent:
+    """`md5sum` on the server, given each file's name as soon as the file is sent, so the
+    server hashes while the next files travel. `per_run` names per md5sum: 1 for big files
+    (each is hashed the moment it is complete), more for small ones (fewer processes)."""
+
+    def __init__(self, transport: paramiko.Transport, per_run: int, open_timeout: float) -> None:
+        self._command = RemoteCommand(
+            transport, f"xargs -0 -r -n {per_run} md5sum --", open_timeout
+        )
+        self.per_run = per_run
+        self.names: set[str] = set()
+        self._waiting: list[str] = []
+
+    def add(self, path: str) -> None:
+        self.names.add(path)
+        self._waiting.append(path)
+        if len(self._waiting) >= self.per_run:  # a whole run for xargs: send it now
+            self._command.feed(names_input(self._waiting))
+            self._waiting.clear()
+
+    def digests(self, cancel: CancelToken | None, *, deadline: float) -> dict[str, str]:
+        if self._waiting:
+            self._command.feed(names_input(self._waiting))
+        out = self._command.finish(cancel, deadline=deadline).output
+        return {p: md5 for p, md5 in parse_md5sum(out).items() if p in self.names}
+
+    def close(self) -> None:
+        self._command.close()
 
 
 def can_hash(transport: paramiko.Transport, timeout: float) -> bool:

@@ -31,7 +31,7 @@ from oeleo_gui.engine.errors import Cancelled, DestinationError, FileError, Oele
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.fileio.source_files import open_source
 
-MAX_OPEN = 64
+MAX_OPEN = 256
 MAX_UNANSWERED = 8 * 1024 * 1024  # bytes written and not yet confirmed by the server
 MAX_REQUESTS = 4096  # requests on the way, whatever their size
 OPEN_FLAGS = struct.pack(">I", fxp.WRITE_FLAG | fxp.CREATE_FLAG | fxp.TRUNCATE_FLAG)
