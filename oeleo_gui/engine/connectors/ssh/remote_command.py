@@ -7,6 +7,7 @@ travels on standard input, so the remote shell never interprets it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import paramiko
@@ -71,6 +72,20 @@ class RemoteCommand:
             if text:
                 log.debug("%s: %s", self.command.split()[0], text)
             return Finished(status, bytes(out), text)
+        finally:
+            chan.close()
+
+    def abandon(self, timeout: float) -> None:
+        """End the command's input early and give it up to `timeout` seconds to exit, so
+        that it writes nothing after the caller cleaned up behind it."""
+        chan = self.channel
+        try:
+            chan.shutdown_write()
+            deadline = time.monotonic() + timeout
+            while not chan.exit_status_ready() and time.monotonic() < deadline:
+                chan.status_event.wait(POLL)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            log.debug("%s: %s while giving it up", self.command.split()[0], exc)
         finally:
             chan.close()
 

@@ -53,7 +53,11 @@ class Sending:
     def run(self, files: list[tuple[int, Outgoing]], sizes: dict[int, int], *, tar: bool) -> None:
         by_tar: list[tuple[int, Outgoing]] = []
         if tar and tar_stream.usable([item.remote for _, item in files]):
-            by_tar = [(i, f) for i, f in files if 0 <= sizes.get(i, -1) <= tar_stream.SMALL_FILE]
+            by_tar = [
+                (i, f)
+                for i, f in files
+                if 0 <= sizes.get(i, -1) <= tar_stream.SMALL_FILE and tar_stream.fits(f.mtime)
+            ]
         if len(by_tar) < TAR_MIN_FILES:
             by_tar = []
         again = self._send_tar(by_tar) if by_tar else []

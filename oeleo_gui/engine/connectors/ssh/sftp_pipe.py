@@ -56,8 +56,9 @@ def string(data: bytes) -> bytes:
 
 
 def times(mtime: float) -> bytes:
-    """An ATTRS block setting access and modification time (SFTP keeps whole seconds)."""
-    seconds = int(mtime)
+    """An ATTRS block setting access and modification time (SFTP keeps whole, unsigned
+    32-bit seconds: a time before 1970 or after 2106 is kept as the nearest it can hold)."""
+    seconds = min(max(int(mtime), 0), 0xFFFFFFFF)
     return struct.pack(">III", ATTR_TIMES, seconds, seconds)
 
 

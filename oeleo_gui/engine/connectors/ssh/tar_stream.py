@@ -26,7 +26,7 @@ import paramiko
 from oeleo_gui.engine.connectors.ssh.remote_command import RemoteCommand
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
-from oeleo_gui.engine.errors import FileError
+from oeleo_gui.engine.errors import Cancelled, FileError
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.fileio.source_files import open_source
 
@@ -55,6 +55,11 @@ def command_for(remote_paths: Sequence[str]) -> str:
 def member_name(remote_path: str) -> bytes:
     """The name in the archive: relative to `/` (absolute paths) or to the home folder."""
     return encode(remote_path.lstrip("/"))
+
+
+def fits(mtime: float) -> bool:
+    """A modification time a ustar header holds (the others go over SFTP)."""
+    return 0 <= mtime < 8**11
 
 
 def usable(remote_paths: Sequence[str]) -> bool:
@@ -141,6 +146,9 @@ def send_as_tar(
         buffer += bytes(2 * BLOCK)  # the end of the archive
         command.feed(memoryview(buffer))
         finished = command.finish(cancel, deadline=deadline)
+    except Cancelled:
+        command.abandon(open_timeout)  # tar stops at the cut-off input before cleanup
+        raise
     except BaseException:
         command.close()
         raise

@@ -194,6 +194,29 @@ def test_cancel_mid_batch_removes_every_unfinished_temporary_file(
     assert isinstance(again.outcomes[0], Upload)
 
 
+def test_cancel_mid_tar_stream_leaves_nothing(
+    ssh_connector: SshConnector, remote_dir: Path, sources: Path
+) -> None:
+    write_sources(sources, [os.urandom(20_000) for _ in range(100)])
+    cancel = CancelToken()
+    batch = Batch(ssh_connector, sources)
+
+    def progress(i: int, n: int) -> None:
+        if i >= 60:
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        ssh_connector.upload_batch(
+            batch.requests([f"d{i % 4}/f{i}.res" for i in range(100)]),
+            progress=progress,
+            done=batch.outcomes.__setitem__,
+            cancel=cancel,
+        )
+    assert batch.outcomes == {}  # a stream counts only once tar finished
+    assert files_in(remote_dir) == {}
+    assert ssh_connector._can_tar  # a cancel is no reason to stop using tar
+
+
 def test_odd_names_arrive_exactly_and_hash_on_the_server(
     sshd: Any, ssh_connector: SshConnector, remote_dir: Path, sources: Path
 ) -> None:
