@@ -3,6 +3,7 @@
 Run on demand (never in CI), as root (the delayed network is a network namespace):
     .venv/bin/python tests/benchmarks/bench_ssh.py [--repeat 3] [--dir /dev/shm]
         [--small 20000] [--big 20x50,5x200] [--networks loopback,delayed] [--delay-ms 1]
+        [--no-sftp] [--gui-exe PATH (skip installing this checkout)]
 
 Data sets: 20 000 files of 4 KB in 50 folders, 20 × 50 MB, 5 × 200 MB. Scenarios: first copy,
 re-run with nothing changed, re-run after 1 % of the files changed. `sftp` (a batch file with
@@ -235,6 +236,9 @@ def main() -> None:
         "--dir", type=Path, default=None, help="where data and copies go (/dev/shm: no disk)"
     )
     parser.add_argument("--gui-exe", type=Path, default=None, help="an installed oeleo-gui")
+    parser.add_argument(
+        "--no-sftp", action="store_true", help="leave sftp out (over 1 ms it takes minutes)"
+    )
     args = parser.parse_args()
     if args.dir is not None:
         os.environ["TMPDIR"] = str(args.dir)  # sshd_server's folders too
@@ -245,7 +249,7 @@ def main() -> None:
         if local.venv_with(GUI_VENV, str(local.ROOT), GUI) is None:
             raise SystemExit("could not install oeleo-gui from this checkout")
         gui_exe = GUI_VENV / "bin" / "oeleo-gui"
-    tools = make_tools(gui_exe)
+    tools = [t for t in make_tools(gui_exe) if not (args.no_sftp and t.name == SFTP)]
     datasets: list[tuple[str, Callable[[Path], None]]] = []
     if args.small:
         datasets.append((f"{args.small} x 4 KB", lambda p: local.make_small_files(p, args.small)))

@@ -67,33 +67,34 @@ class Sending:
             self._send_sftp(sorted(by_sftp, key=lambda pair: pair[0]))
 
     def _send_tar(self, files: list[tuple[int, Outgoing]]) -> list[tuple[int, Outgoing]]:
-        """Send as one archive; returns the files to send over SFTP instead (tar failed)."""
+        """Send as tar streams; returns the files to send over SFTP instead (tar failed)."""
         unreadable: set[int] = set()
 
         def failed(index: int, exc: FileError) -> None:
             unreadable.add(index)
             self.on_failed(index, exc)
 
+        sender = tar_stream.TarSender(
+            self.transport,
+            on_progress=self.on_progress,
+            on_sent=self.on_sent,
+            on_failed=failed,
+            cancel=self.cancel,
+            open_timeout=self.open_timeout,
+            deadline=EXEC_DEADLINE,
+        )
         self.unfinished.update(item.remote for _, item in files)
         try:
-            sent = tar_stream.send_as_tar(
-                self.transport,
-                files,
-                on_progress=self.on_progress,
-                on_failed=failed,
-                cancel=self.cancel,
-                open_timeout=self.open_timeout,
-                deadline=EXEC_DEADLINE,
-            )
+            sender.run(files)
         except (tar_stream.TarFailed, Cancelled) as exc:
-            self._remove([item.remote for _, item in files])
+            left = [(i, f) for i, f in files if i not in sender.reported and i not in unreadable]
+            self.unfinished.difference_update(f.remote for i, f in files if i in sender.reported)
+            self._remove([item.remote for _, item in left])
             if isinstance(exc, Cancelled):
                 raise
             self.tar_failed = str(exc)
-            return [(i, f) for i, f in files if i not in unreadable]
+            return left
         self.unfinished.difference_update(item.remote for _, item in files)
-        for s in sent:
-            self.on_sent(s.index, s.size, s.md5)
         return []
 
     def _remove(self, remote_paths: Sequence[str]) -> None:

@@ -31,6 +31,7 @@ from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.fileio.source_files import open_source
 
 SMALL_FILE = 1024 * 1024  # files up to this size go in the stream (read whole)
+CHUNK_FILES = 500  # members per archive: the server hashes one chunk while the next travels
 SEND_AT = 256 * 1024
 BLOCK = 512
 
@@ -108,53 +109,89 @@ def _pax_path(name: bytes) -> bytes:
     return bytes(block) + data + bytes(-len(data) % BLOCK)
 
 
-def send_as_tar(
-    transport: paramiko.Transport,
-    files: Sequence[tuple[int, Outgoing]],
-    *,
-    on_progress: Callable[[int, int], None],
-    on_failed: Callable[[int, FileError], None],
-    cancel: CancelToken,
-    open_timeout: float,
-    deadline: float,
-) -> list[Sent]:
-    """Send `(index, file)` pairs as one archive; what was sent once `tar` exited cleanly.
+class TarSender:
+    """Sends `(index, file)` pairs as archives of `CHUNK_FILES` members, each to a `tar` of
+    its own: while one chunk travels, the `tar` behind it finishes, and its files are reported
+    sent (`on_sent`) once that `tar` exited cleanly, so the server can hash them meanwhile.
 
-    A source that cannot be read goes to `on_failed` and is left out. Raises TarFailed,
-    Cancelled, or the connection's error; the caller then removes the temporary names."""
-    command = RemoteCommand(transport, command_for([f.remote for _, f in files]), open_timeout)
-    sent: list[Sent] = []
-    try:
+    A source that cannot be read goes to `on_failed` and is left out. `run` raises TarFailed,
+    Cancelled, or the connection's error; `reported` then says which files were sent."""
+
+    def __init__(
+        self,
+        transport: paramiko.Transport,
+        *,
+        on_progress: Callable[[int, int], None],
+        on_sent: Callable[[int, int, str], None],
+        on_failed: Callable[[int, FileError], None],
+        cancel: CancelToken,
+        open_timeout: float,
+        deadline: float,
+    ) -> None:
+        self.transport = transport
+        self.on_progress = on_progress
+        self.on_sent = on_sent
+        self.on_failed = on_failed
+        self.cancel = cancel
+        self.open_timeout = open_timeout
+        self.deadline = deadline
+        self.reported: set[int] = set()
+        self._unpacking: list[tuple[RemoteCommand, list[Sent]]] = []
+
+    def run(self, files: Sequence[tuple[int, Outgoing]]) -> None:
+        command_line = command_for([f.remote for _, f in files])
+        try:
+            for start in range(0, len(files), CHUNK_FILES):
+                command = RemoteCommand(self.transport, command_line, self.open_timeout)
+                self._unpacking.append((command, []))
+                self._stream(command, files[start : start + CHUNK_FILES])
+                while len(self._unpacking) > 1:  # the one behind has had a chunk's time
+                    self._settle()
+            while self._unpacking:
+                self._settle()
+        except Cancelled:
+            for command, _sent in self._unpacking:
+                command.abandon(self.open_timeout)  # no tar writes after the cleanup
+            raise
+        except BaseException:
+            for command, _sent in self._unpacking:
+                command.close()
+            raise
+
+    def _stream(self, command: RemoteCommand, files: Sequence[tuple[int, Outgoing]]) -> None:
+        sent = self._unpacking[-1][1]
         buffer = bytearray()
         for index, item in files:
-            cancel.raise_if_cancelled()
+            self.cancel.raise_if_cancelled()
             try:
                 data = _read_whole(item.source)
             except FileError as exc:
-                on_failed(index, exc)
+                self.on_failed(index, exc)
                 continue
-            on_progress(index, 0)
+            self.on_progress(index, 0)
             buffer += header(member_name(item.remote), len(data), int(item.mtime))
             buffer += data
             buffer += bytes(-len(data) % BLOCK)
             digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
             sent.append(Sent(index, len(data), digest))
-            on_progress(index, len(data))
+            self.on_progress(index, len(data))
             if len(buffer) >= SEND_AT:
                 command.feed(memoryview(buffer))
                 buffer = bytearray()
         buffer += bytes(2 * BLOCK)  # the end of the archive
         command.feed(memoryview(buffer))
-        finished = command.finish(cancel, deadline=deadline)
-    except Cancelled:
-        command.abandon(open_timeout)  # tar stops at the cut-off input before cleanup
-        raise
-    except BaseException:
-        command.close()
-        raise
-    if finished.status != 0:
-        raise TarFailed(f"tar exited with {finished.status}: {finished.errors[-500:]}")
-    return sent
+        command.channel.shutdown_write()
+
+    def _settle(self) -> None:
+        """Wait for the oldest `tar`; report its files once it exited cleanly."""
+        command, sent = self._unpacking[0]
+        finished = command.finish(self.cancel, deadline=self.deadline)
+        self._unpacking.pop(0)
+        if finished.status != 0:
+            raise TarFailed(f"tar exited with {finished.status}: {finished.errors[-500:]}")
+        for s in sent:
+            self.reported.add(s.index)
+            self.on_sent(s.index, s.size, s.md5)
 
 
 def _read_whole(source: str) -> bytes:
