@@ -37,11 +37,12 @@ def stat_many(pipe: fxp.SftpPipe, paths: Sequence[bytes]) -> dict[int, fxp.Attri
 
 
 def make_folders(
-    pipe: fxp.SftpPipe, root: PurePosixPath, folders: Sequence[str]
+    pipe: fxp.SftpPipe, root: PurePosixPath, folders: Sequence[str], made: set[str]
 ) -> dict[str, OSError]:
     """`mkdir -p` of folders relative to `root` (which exists), parents first, in two round
     trips: every missing level is made, then whatever could not be made is looked at.
-    Returns {folder: why} for the asked-for folders that are not folders afterwards."""
+    Returns {folder: why} for the asked-for folders that are not folders afterwards; adds the
+    levels this call made (new, empty folders) to `made`."""
     levels: set[str] = set()
     for folder in folders:
         parts = PurePosixPath(folder).parts
@@ -49,9 +50,11 @@ def make_folders(
     ordered = sorted(levels, key=lambda p: (p.count("/"), p))
     refused: dict[str, OSError] = {}
 
-    def made(level: str, kind: int, body: memoryview) -> None:
+    def answered(level: str, kind: int, body: memoryview) -> None:
         code, text = fxp.status_of(kind, body)
-        if code != fxp.OK:
+        if code == fxp.OK:
+            made.add(level)
+        else:
             error = fxp.status_error(code, text)
             refused[level] = error if isinstance(error, OSError) else OSError(text)
 
@@ -59,7 +62,7 @@ def make_folders(
         pipe.request(
             fxp.MKDIR,
             fxp.string(fxp.encode(str(root / level))) + fxp.NO_ATTRS,
-            lambda k, b, level=level: made(level, k, b),
+            lambda k, b, level=level: answered(level, k, b),
         )
     pipe.wait_all()
     if not refused:

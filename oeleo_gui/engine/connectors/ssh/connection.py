@@ -56,7 +56,9 @@ class SshConnection:
         self._pkey: paramiko.PKey | None = None
         self._can_exec = True
         self._can_tar = True  # until a tar stream fails (see `sending`)
-        self._made_dirs: set[str] = set()
+        self._made_dirs: set[str] = set()  # folders known to exist
+        self._new_dirs: set[str] = set()  # folders this connection made (see stat_many)
+        self._placed: set[str] = set()  # names it renamed into place there, and elsewhere
         self._lost: ConnectionLost | None = None  # set when the connection dropped mid-run
         self._orphans: set[str] = set()  # temporary files to remove once connected again
 
@@ -100,6 +102,8 @@ class SshConnection:
         self._pipe = self._sftp = self._client = self._hashing = None
         self._lost = None
         self._made_dirs.clear()
+        self._new_dirs.clear()
+        self._placed.clear()
         for thing in (hashing, pipe, sftp, client):
             if thing is not None:
                 try:

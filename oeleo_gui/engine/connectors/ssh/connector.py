@@ -24,6 +24,7 @@ from oeleo_gui.engine.connectors.base import (
     RemoteEntry,
     Upload,
     UploadRequest,
+    is_temp_name,
     temp_name_for,
 )
 from oeleo_gui.engine.connectors.ssh import bulk, remote_md5
@@ -108,7 +109,13 @@ class SshConnector(SshConnection):
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        """One round trip for the whole batch (`bulk.stat_many`)."""
+        """One round trip for the whole batch (`bulk.stat_many`). The worker asks before it
+        renames, to find files it did not write: in a folder this connection made, only the
+        names it put there can exist (temporary names, and those renamed into place), so the
+        server is not asked about the others and a first copy into new folders costs no stat."""
+        return self._stat_exactly([r for r in rel_paths if self._may_exist(r)])
+
+    def _stat_exactly(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
         rels = list(rel_paths)
         with self._errors():
             found = bulk.stat_many(self._require_pipe(), [encode(self._remote(r)) for r in rels])
@@ -116,6 +123,11 @@ class SshConnector(SshConnection):
             rels[i]: RemoteEntry(rels[i], a.size or 0, None if a.mtime is None else float(a.mtime))
             for i, a in found.items()
         }
+
+    def _may_exist(self, rel_path: str) -> bool:
+        if rel_path.rpartition("/")[0] not in self._new_dirs:
+            return True
+        return rel_path in self._placed or is_temp_name(rel_path)
 
     # --- hashing ---------------------------------------------------------------------------------
     def checksums(
@@ -135,7 +147,7 @@ class SshConnector(SshConnection):
                     open_timeout=self.connect_timeout,
                 )
                 return {wanted[p]: md5 for p, md5 in found.items()}
-        sizes = self.stat_many(rel_paths)
+        sizes = self._stat_exactly(rel_paths)
         return self._read_back({rel: entry.size for rel, entry in sizes.items()}, cancel)
 
     def _read_back(self, sizes: dict[str, int], cancel: CancelToken | None) -> dict[str, str]:
@@ -178,7 +190,7 @@ class SshConnector(SshConnection):
         self, uploads: Sequence[Upload], cancel: CancelToken | None
     ) -> dict[str, str]:
         problems: dict[str, str] = {}
-        entries = self.stat_many([u.temp_rel_path for u in uploads])
+        entries = self._stat_exactly([u.temp_rel_path for u in uploads])
         arrived = {}
         for upload in uploads:
             entry = entries.get(upload.temp_rel_path)
@@ -296,7 +308,9 @@ class SshConnector(SshConnection):
         if not needed:
             return {}
         with self._errors():
-            problems = bulk.make_folders(self._require_pipe(), self.remote_dir, needed)
+            problems = bulk.make_folders(
+                self._require_pipe(), self.remote_dir, needed, self._new_dirs
+            )
         refused: dict[str, FileError] = {}
         for folder, exc in problems.items():
             if isinstance(exc, NotADirectoryError):
@@ -319,10 +333,13 @@ class SshConnector(SshConnection):
             (encode(self._remote(u.temp_rel_path)), encode(self._remote(u.rel_path)))
             for u in uploads
         ]
+
+        def renamed(i: int) -> None:
+            self._placed.add(uploads[i].rel_path)
+            committed(uploads[i])
+
         with self._errors():
-            failures = bulk.rename_many(
-                self._require_pipe(), pairs, lambda i: committed(uploads[i])
-            )
+            failures = bulk.rename_many(self._require_pipe(), pairs, renamed)
         if failures:
             i, exc = min(failures.items())
             raise self._translate(exc, uploads[i].rel_path, "other") from exc
@@ -339,6 +356,7 @@ class SshConnector(SshConnection):
             if refused:
                 raise next(iter(refused.values()))
             sftp.rename(self._remote(rel_from), self._remote(rel_to))  # plain SFTP: no overwrite
+            self._placed.add(rel_to)
 
     def remove(self, rel_path: str) -> None:
         sftp = self._require_sftp()

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 POLL = 1.0  # seconds between looks at the cancel token while a command runs
 
 
+class CommandEnded(Exception):
+    """The command stopped reading its input while the connection itself is fine."""
+
+
 @dataclass(frozen=True, slots=True)
 class Finished:
     status: int  # the exit status; -1 when the server did not say
@@ -39,7 +43,16 @@ class RemoteCommand:
             raise
 
     def feed(self, data: bytes | memoryview) -> None:
-        self.channel.sendall(data)
+        """Send to the command's standard input; CommandEnded when it no longer reads (it
+        exited, e.g. not found) while the connection is fine."""
+        try:
+            self.channel.sendall(data)
+        except OSError as exc:
+            transport = self.channel.get_transport()
+            if self.channel.closed and transport is not None and transport.is_active():
+                status = self.channel.exit_status if self.channel.exit_status_ready() else -1
+                raise CommandEnded(f"{self.command.split()[0]} ended early ({status})") from exc
+            raise
 
     def finish(self, cancel: CancelToken | None, *, deadline: float) -> Finished:
         """Close standard input and wait for the command to end.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import paramiko
 
-from oeleo_gui.engine.connectors.ssh.remote_command import RemoteCommand
+from oeleo_gui.engine.connectors.ssh.remote_command import CommandEnded, RemoteCommand
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
 from oeleo_gui.engine.errors import Cancelled, FileError
@@ -159,6 +159,12 @@ class TarSender:
             raise
 
     def _stream(self, command: RemoteCommand, files: Sequence[tuple[int, Outgoing]]) -> None:
+        try:
+            self._feed(command, files)
+        except CommandEnded as exc:  # tar is missing, or gave up at once
+            raise TarFailed(str(exc)) from exc
+
+    def _feed(self, command: RemoteCommand, files: Sequence[tuple[int, Outgoing]]) -> None:
         sent = self._unpacking[-1][1]
         buffer = bytearray()
         for index, item in files:

@@ -325,16 +325,35 @@ def test_an_account_without_tar_falls_back_to_sftp(
 ) -> None:
     c = connector_on("no_tar_port")
     assert c.capabilities.server_checksums  # md5sum is there
-    contents = [f"small file {i}".encode() for i in range(40)]
+    # more than the channel's window, so the stream is still being sent when the server's
+    # shell has already said "tar: not found" and closed it
+    contents = [f"small file {i} ".encode() * 700 for i in range(300)]
     write_sources(sources, contents)
-    names = [f"d{i % 3}/f{i}.res" for i in range(40)]
+    names = [f"d{i % 3}/f{i}.res" for i in range(300)]
     batch = Batch(c, sources)
     batch.send(batch.requests(names))
     assert not c._can_tar  # tried once, then SFTP for this batch and the next ones
-    assert len(batch.uploads) == 40
+    assert c.is_connected
+    assert len(batch.uploads) == 300
     assert files_in(remote_dir) == {
         u.temp_rel_path: data for u, data in zip(batch.uploads, contents, strict=True)
     }  # nothing else was left behind by the failed stream
     assert c.verify(batch.uploads) == {}
     c.commit_batch(batch.uploads, committed=lambda u: None)
     assert files_in(remote_dir) == dict(zip(names, contents, strict=True))
+
+
+def test_in_folders_it_made_the_connector_knows_what_exists(
+    ssh_connector: SshConnector, remote_dir: Path, sources: Path, no_single_requests: list[str]
+) -> None:
+    write_sources(sources, [b"one", b"two"])
+    batch = Batch(ssh_connector, sources)
+    batch.send(batch.requests(["new/a.res", "new/b.res"]))
+    temps = [u.temp_rel_path for u in batch.uploads]
+    assert set(ssh_connector.stat_many([*temps, "new/a.res"])) == set(temps)
+    ssh_connector.commit_batch(batch.uploads[:1], committed=lambda u: None)
+    assert set(ssh_connector.stat_many(["new/a.res", "new/b.res"])) == {"new/a.res"}
+    (remote_dir / "new" / "c.res").write_bytes(b"put there by someone else meanwhile")
+    assert ssh_connector.stat_many(["new/c.res"]) == {}  # not asked: the folder is this run's
+    ssh_connector.reconnect()
+    assert set(ssh_connector.stat_many(["new/c.res"])) == {"new/c.res"}  # asked again
