@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
 from oeleo_gui.engine.settings import secret_store
+from oeleo_gui.engine.settings.instrument import computer_name, instrument_file_stem
 from oeleo_gui.engine.settings.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
 from oeleo_gui.engine.settings.values import (
     BOOL_EXPECTED,
@@ -97,6 +98,13 @@ class Settings:
     sharepoint: SharePointSettings | None = None
     ignored: tuple[str, ...] = ()
     """Warnings for OELEO_*/OA_* names that are no setting (see `ignored_variables`)."""
+    instrument_name: str = ""
+    """OELEO_INSTRUMENT_NAME, else the computer's name: this PC's row in the lab overview."""
+
+    @property
+    def instrument_file_stem(self) -> str:
+        """The instrument's name as a file name: its status record is `<stem>.json`."""
+        return instrument_file_stem(self.instrument_name)
 
     @property
     def run_interval_seconds(self) -> float:
@@ -380,6 +388,7 @@ def settings_from_values(values: Mapping[str, str], env_file: Path | None = None
         ssh=_ssh(r) if kind is DestinationKind.SSH else None,
         sharepoint=_sharepoint(r) if kind is DestinationKind.SHAREPOINT else None,
         ignored=ignored_variables(values),
+        instrument_name=r.text("OELEO_INSTRUMENT_NAME") or computer_name(),
     )
     if r.problems:
         raise ConfigError(r.problems, str(env_file) if env_file else "the environment")
