@@ -16,6 +16,7 @@ from oeleo_gui.engine.connectors.base import (
     Connector,
     RemoteEntry,
     flattened_or_mirrored,
+    is_oeleo_path,
     is_temp_name,
 )
 from oeleo_gui.engine.events import CancelToken, CheckReport, FileCode, FileResult, Outcome
@@ -46,6 +47,8 @@ def compare(
     connector.connect()
     listing = connector.list_files(recursive=mirror, cancel=cancel)
     swept = _sweep_stale_temps(connector, listing, now)
+    for rel in [rel for rel in listing if is_oeleo_path(rel)]:
+        del listing[rel]  # status records are no data: never foreign, missing or out of sync
     rows = store.all_rows()
     present, missing, out_of_sync, in_sync = [], [], [], []
     local_md5: dict[str, str] = {}

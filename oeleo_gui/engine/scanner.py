@@ -1,7 +1,8 @@
 """Walk the source folder once with os.scandir and return the files that pass the filter.
 
 A symlink is followed only when its target stays inside the source folder; directory loops are
-cut. Nothing is read here: deciding whether a file changed starts from its size and mtime.
+cut. A top-level `.oeleo` (oeleo-gui's own folder, should a destination be scanned as a source)
+is skipped. Nothing is read here: deciding whether a file changed starts from its size and mtime.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from oeleo_gui.engine.connectors.base import is_oeleo_path
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.filters import FileFilter
 
@@ -86,6 +88,8 @@ def walk(
         except OSError as exc:
             log.warning("cannot list %s: %s", folder, exc.strerror or exc)
             continue
+        if not prefix:
+            entries = [e for e in entries if not is_oeleo_path(e.name)]  # never data
         for entry in entries:
             name = entry.name
             try:
