@@ -1,4 +1,5 @@
-"""Sizes in words for people; the command line and the windows print them the same way."""
+"""Sizes and durations in words for people; the command line, the windows and the lab overview
+print them the same way."""
 
 from __future__ import annotations
 
@@ -13,3 +14,16 @@ def format_size(size: int | None, missing: str = "") -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def format_duration(seconds: float) -> str:
+    """`90` -> `2 min`, `5400` -> `1.5 h`, `200000` -> `2 days`: rounded, for ages and intervals."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        hours = f"{seconds / 3600:.1f}".removesuffix(".0")
+        return f"{hours} h"
+    return f"{round(seconds / 86400)} days"
