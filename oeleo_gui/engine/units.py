@@ -1,7 +1,9 @@
-"""Sizes and durations in words for people; the command line, the windows and the lab overview
-print them the same way."""
+"""Sizes, times and durations in words for people; the command line, the windows, the verdict
+and the lab overview print them the same way."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def format_size(size: int | None, missing: str = "") -> str:
@@ -14,6 +16,15 @@ def format_size(size: int | None, missing: str = "") -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def when_text(when: datetime | None, now: datetime) -> str:
+    """A time for people: `14:02` today, `28 Nov 14:02` on another day, `never` for None."""
+    if when is None:
+        return "never"
+    if when.date() == now.date():
+        return f"{when:%H:%M}"
+    return f"{when:%d %b %H:%M}"
 
 
 def format_duration(seconds: float) -> str:
