@@ -41,6 +41,7 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.lab.record import publish_if_due
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
 from oeleo_gui.engine.scanner import LocalFile, scan, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
@@ -180,6 +181,8 @@ class Engine:
         summary = _summarise(kind, started, results, counts, error, cancelled)
         if kind is RunKind.SYNC:
             self._record_run(summary)
+            if not cancelled and not isinstance(error, DestinationError):
+                self._publish_status()  # a destination that stopped the run cannot take it
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
         return summary
@@ -212,6 +215,15 @@ class Engine:
             self.store.record_run(summary)
         except Exception as exc:  # history is nice to have; never let it hide the real outcome
             log.warning("could not record the run in the history: %s", exc)
+
+    def _publish_status(self) -> None:
+        """This instrument's status record for the lab overview, when due (`lab.record`)."""
+        try:
+            connector, store = self.connector, self.store
+        except Exception as exc:
+            log.debug("no status record without a destination and database: %s", exc)
+            return
+        publish_if_due(self.settings, connector, store, clock=self._clock)
 
     def _sync(
         self,
