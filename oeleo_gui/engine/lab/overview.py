@@ -85,8 +85,9 @@ class InstrumentRow:
 
     @property
     def files_waiting(self) -> int:
-        """Files not yet safely at the destination, whatever the reason."""
-        return self.counts.get("not_copied", 0)
+        """Files not yet safely at the destination, whatever the reason: new or changed, still
+        being written or held open, only a live copy there, or failing."""
+        return sum(self.counts.get(k, 0) for k in ("not_copied", "waiting", "live", "failed"))
 
     def cells(self) -> dict[str, str]:
         """The table's columns in words: the CLI, the web page and the tray show these."""
@@ -175,15 +176,16 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 def classify(
     *,
     safe: bool,
-    state: str,
+    stopped: bool,
     summary: str,
     reasons: Sequence[str],
     written_at: datetime | None,
     interval_seconds: float,
     now: datetime,
 ) -> tuple[Verdict, str]:
-    """The verdict and its reason in words. Silence wins: a record older than twice its
-    interval says nothing about now, whatever it said then."""
+    """The verdict and its reason in words: error when copying has stopped (the last run
+    stopped, the setup cannot work), behind when files wait or fail while the rest is copied.
+    Silence wins: a record older than twice its interval says nothing about now."""
     said = reasons[0] if reasons else summary
     age = (now - written_at).total_seconds() if written_at is not None else float("inf")
     interval = max(interval_seconds, MIN_INTERVAL_SECONDS)
@@ -194,8 +196,8 @@ def classify(
             "network down."
         )
         return Verdict.SILENT, reason + (f" Last report: {said}" if said else "")
-    if state == "error":
-        return Verdict.ERROR, said or "error"
+    if stopped:
+        return Verdict.ERROR, said or "copying has stopped"
     if safe:
         return Verdict.SAFE, summary or "all files copied"
     return Verdict.BEHIND, said or "files are waiting to be copied"

@@ -58,6 +58,9 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
     written_at = from_iso(top.text("written_at", required=True))
     interval = top.number("interval_seconds")
     state = status.text("state", required=True)
+    stopped = status.get("stopped", state == "error")  # a record without it: its state says
+    if not isinstance(stopped, bool):
+        raise _Malformed("status.stopped is not true/false")
     summary = status.text("summary")
     reasons = tuple(_texts(status.get("reasons", []), "status.reasons"))
     counts = _Obj(status.get("counts", {}), "status.counts")
@@ -65,7 +68,7 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
     settings = _Obj(top.get("settings", {}), "settings")
     verdict, reason = classify(
         safe=safe,
-        state=state,
+        stopped=stopped,
         summary=summary,
         reasons=reasons,
         written_at=written_at,

@@ -182,7 +182,7 @@ def write_record(
             fh.write(data)
         connector.connect()
         temp = temp_name_for(target)
-        store.journal_add([(temp, target)])
+        store.journal_add([(temp, target)])  # a crash from here on: the next run sweeps it
         try:
             upload = connector.upload_temp(
                 local,
@@ -192,6 +192,10 @@ def write_record(
                 progress=lambda _sent: None,
                 cancel=CancelToken(),
             )
+        except BaseException:
+            store.journal_remove([temp])  # upload_temp removed what it had written
+            raise
+        try:
             problem = connector.verify([upload]).get(temp)
             if problem:
                 raise FileError(f"The status record did not arrive intact: {problem}.", "")

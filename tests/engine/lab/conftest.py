@@ -21,6 +21,7 @@ def make_record(name: str = "XRD-1", *, age: float = 60.0, **changes: Any) -> di
     status: dict[str, Any] = {
         "safe": True,
         "state": "idle",
+        "stopped": False,
         "summary": "All 12 files copied.",
         "reasons": [],
         "counts": {

@@ -47,27 +47,41 @@ def test_behind_with_the_reason_and_the_oldest_file() -> None:
     row = parse(
         make_record(
             status_safe=False,
-            status_state="attention",
             status_summary="1 file is not copied.",
             status_reasons=["run 7.res failed: the server refused it", "second reason"],
-            status_counts={"failed": 1, "not_copied": 1},
+            status_state="error",
+            status_stopped=False,
+            status_counts={"failed": 1, "not_copied": 2, "waiting": 1, "live": 1, "copied": 9},
             status_oldest_unsynced={"path": "run 7.res", "reason": "failed", "since": since},
             status_failed=[{"path": "run 7.res", "reason": "refused", "since": since}],
         )
     )
     assert row.verdict is Verdict.BEHIND
     assert row.reason == "run 7.res failed: the server refused it"
-    assert row.files_waiting == 1
+    assert row.files_waiting == 5  # new or changed, being written, live, failing
     assert row.failed[0].path == "run 7.res"
     assert row.cells()["oldest_unsynced"] == "run 7.res (3 h ago)"
-    assert row.cells()["waiting"] == "1"
+    assert row.cells()["waiting"] == "5"
 
 
-def test_error_state_is_an_error() -> None:
+def test_copying_stopped_is_an_error() -> None:
     row = parse(
-        make_record(status_safe=False, status_state="error", status_reasons=["Cannot reach x"])
+        make_record(
+            status_safe=False,
+            status_state="error",
+            status_stopped=True,
+            status_reasons=["The last run stopped: Cannot reach x"],
+        )
     )
-    assert (row.verdict, row.reason) == (Verdict.ERROR, "Cannot reach x")
+    assert (row.verdict, row.reason) == (Verdict.ERROR, "The last run stopped: Cannot reach x")
+
+
+def test_a_record_without_stopped_goes_by_its_state() -> None:
+    record = make_record(status_safe=False, status_state="error", status_reasons=["broken"])
+    del record["status"]["stopped"]
+    assert parse(record).verdict is Verdict.ERROR
+    record["status"]["state"] = "pending"
+    assert parse(record).verdict is Verdict.BEHIND
 
 
 def test_silent_after_twice_its_interval_whatever_it_said() -> None:
@@ -100,6 +114,7 @@ def test_text_is_cut_and_kept_as_text() -> None:
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
         (json.dumps(make_record(record="something else")).encode(), "no oeleo-gui record marker"),
         (json.dumps(make_record(status_safe="yes")).encode(), "status.safe is not true/false"),
+        (json.dumps(make_record(status_stopped=1)).encode(), "status.stopped is not true/false"),
         (json.dumps(make_record(status=None)).encode(), "status is not an object"),
         (json.dumps(make_record(instrument="")).encode(), "instrument is not text"),
         (json.dumps(make_record(instrument=7)).encode(), "instrument is not text"),

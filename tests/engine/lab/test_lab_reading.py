@@ -26,7 +26,7 @@ def test_every_record_worst_first(status_dir: Path, put_record: Callable[..., Pa
     put_record("a-safe", make_record("a safe"))
     put_record("silent", make_record("Old one", age=10 * 3600))
     put_record("broken", b'{"record": "oeleo')
-    put_record("error", make_record("Err", status_safe=False, status_state="error"))
+    put_record("error", make_record("Err", status_safe=False, status_stopped=True))
     put_record("behind", make_record("Late", status_safe=False, status_state="pending"))
     (status_dir / ".XRD.json.0123abcd.oeleo-part").write_text("{")  # a record being written
     (status_dir / "notes.txt").write_text("not a record")

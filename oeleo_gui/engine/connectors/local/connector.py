@@ -331,7 +331,7 @@ class LocalConnector:
         self._forget_readback(rel_path)
         try:
             os.unlink(self._native(rel_path))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there: nothing to remove
             pass
         except OSError as exc:
             log.warning("could not remove %s: %s", rel_path, exc)
