@@ -3,6 +3,8 @@ and the page served from a thread on 127.0.0.1."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,14 +24,24 @@ from tests.conftest import write_file
 
 
 @pytest.fixture
-def share(tmp_path: Path) -> Path:
-    path = tmp_path / "share"
+def lab_root() -> Iterator[Path]:
+    """A short folder (the page shows its paths, and the README's screenshot too)."""
+    path = Path(tempfile.mkdtemp(prefix="lab-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def share(lab_root: Path) -> Path:
+    path = lab_root / "share"
     path.mkdir()
     return path
 
 
 @pytest.fixture
-def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
+def instrument(lab_root: Path, share: Path) -> Iterator[Callable[..., Engine]]:
     """`instrument(name, clock=None, files=1, **env)`: an engine that copies its own folder
     (with `files` settled files) to `share`."""
     engines: list[Engine] = []
@@ -37,7 +49,7 @@ def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
     def make(
         name: str, clock: Callable[[], float] = time.time, files: int = 1, **env: str
     ) -> Engine:
-        home = tmp_path / f"pc{len(engines)}"
+        home = lab_root / f"pc{len(engines) + 1}"
         (home / "data").mkdir(parents=True)
         values = {
             "OELEO_INSTRUMENT_NAME": name,
@@ -45,7 +57,7 @@ def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
             "OELEO_BASE_DIR_TO": str(share),
             "OELEO_FILTER_EXTENSION": ".res",
             "OELEO_DB_NAME": str(home / "files.db"),
-            "OELEO_LOG_DIR": str(tmp_path / "logs"),
+            "OELEO_LOG_DIR": str(lab_root / "logs"),
             **env,
         }
         engine = Engine(settings_from_values(values), clock=clock)

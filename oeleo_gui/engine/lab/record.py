@@ -15,6 +15,7 @@ logged once per cause (a WARNING when the cause is new, DEBUG while it repeats).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -151,7 +152,12 @@ def publish_if_due(
     try:
         snapshot = read_snapshot(settings.db_path)
         report = compute_status(settings, snapshot=snapshot, clock=clock)
-        last_error = snapshot.last_run.error if snapshot.last_run else ""
+        last = snapshot.last_run
+        if report.last_run is None and last is not None:  # a stopped verdict names no times
+            report = dataclasses.replace(
+                report, last_run=last.finished_at, last_success=snapshot.last_success
+            )
+        last_error = last.error if last is not None else ""
         record = build_record(
             settings,
             report,

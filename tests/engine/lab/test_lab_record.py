@@ -124,6 +124,7 @@ def test_copying_stopped_is_an_error(
     row = read_row(dst)
     assert row.verdict is Verdict.ERROR
     assert "cannot be found" in row.reason
+    assert row.last_success is not None  # still says when copying last went well
 
 
 def test_a_destination_that_stopped_the_run_is_not_written_to_again(
