@@ -12,6 +12,7 @@ unreadable record, none has reported yet, or a status folder could not be read; 
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import unicodedata
@@ -33,6 +34,7 @@ COLUMNS = (
     ("oldest_unsynced", "Oldest unsynced", 30),
     ("reason", "Reason", 0),  # the rest of the line
 )
+log = logging.getLogger(__name__)
 SERVER_EXTRA_HINT = 'The web page needs the server extra: pip install "oeleo-gui[server]"'
 
 
@@ -67,8 +69,9 @@ def _serve(args: argparse.Namespace, make_sources: Callable[[], list[Connector]]
     try:
         from oeleo_gui.server.app import make_app
         from oeleo_gui.server.serve import serve_forever
-    except ImportError as exc:
-        print(f"{SERVER_EXTRA_HINT} ({exc}).", file=sys.stderr)
+    except ImportError as exc:  # not installed, or the technician's executable (left out)
+        log.debug("the web page cannot start: %s", exc)
+        print(f"{SERVER_EXTRA_HINT}.", file=sys.stderr)
         return EXIT_USAGE
     app = make_app(lambda: read_overview(make_sources()), refresh_seconds=args.refresh)
     shown = f"[{args.host}]" if ":" in args.host else args.host
