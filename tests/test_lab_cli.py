@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -152,3 +155,56 @@ def test_without_dir_the_configured_destination_is_read(
     done = lab("--env", str(env), "lab", "--json")
     assert done.returncode == 0, done.stderr
     assert [i["name"] for i in json.loads(done.stdout)["instruments"]] == ["Cycler 1"]
+
+
+def test_serve_answers_on_127_0_0_1_until_interrupted(
+    instrument: Callable[..., Engine], share: Path
+) -> None:
+    pytest.importorskip("uvicorn", reason="the web page needs the server extra")
+    assert instrument("Cycler 1").sync().ok
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oeleo_gui",
+            "lab",
+            "--serve",
+            "--dir",
+            str(share),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith(f"Lab overview on http://127.0.0.1:{port}/")
+        deadline = time.monotonic() + 30
+        while True:  # uvicorn binds right after printing: poll the port, with a deadline
+            try:
+                url = f"http://127.0.0.1:{port}/api/overview"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    data = json.loads(response.read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the page did not answer"
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.1)  # allow-sleep: polling a port with a deadline
+        assert [i["name"] for i in data["instruments"]] == ["Cycler 1"]
+        with socket.socket() as other:  # bound to 127.0.0.1 only
+            other.settimeout(2)
+            addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
+            outside = next((a for a in addresses if ":" not in a and a != "127.0.0.1"), None)
+            if outside is not None and not outside.startswith("127."):
+                assert other.connect_ex((outside, port)) != 0
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    assert server.returncode == 0

@@ -12,6 +12,7 @@ unreadable record, none has reported yet, or a status folder could not be read; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shutil
 import sys
@@ -76,7 +77,8 @@ def _serve(args: argparse.Namespace, make_sources: Callable[[], list[Connector]]
     app = make_app(lambda: read_overview(make_sources()), refresh_seconds=args.refresh)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Lab overview on http://{shown}:{args.port}/ (read-only; Ctrl+C stops it)")
-    serve_forever(app, host=args.host, port=args.port)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
+        serve_forever(app, host=args.host, port=args.port)
     return EXIT_OK
 
 
