@@ -3,7 +3,8 @@
 One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
 a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
 anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
-`recovered_from` telling the frontends what happened.
+`recovered_from` telling the frontends what happened. The path `:memory:` (SQLite's name for it)
+opens a private in-memory database instead, for scripts (`oeleo_gui.api`): it is never a file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from oeleo_gui.engine.events import FileCode, RunSummary
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 15_000
+IN_MEMORY = ":memory:"
 _IN_CHUNK = 500  # names per `IN (...)` query, well under SQLite's variable limit
 SORTABLE_COLUMNS = (
     "local_name",
@@ -94,13 +96,22 @@ def _code(value: object) -> FileCode:
         return FileCode.COPY  # an unknown hand-typed code is treated as "copy", never as "skip"
 
 
-class FileListStore:
-    """Open (create, migrate or recover) the database at `path`."""
+def is_in_memory(path: str | Path) -> bool:
+    """True for SQLite's `:memory:`: a private database that lives as long as its store."""
+    return str(path) == IN_MEMORY
 
-    def __init__(self, path: Path) -> None:
+
+class FileListStore:
+    """Open (create, migrate or recover) the database at `path`, or in memory for `:memory:`."""
+
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.in_memory = is_in_memory(path)
         self.recovered_from: Path | None = None
         self.migrated_from: int | None = None
+        if self.in_memory:
+            self._open_in_memory()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -136,6 +147,16 @@ class FileListStore:
         self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         self.migrated_from = migrate_database(self.db, self.models, self.path)
 
+    def _open_in_memory(self) -> None:
+        # One connection shared by every thread: a per-thread connection (peewee's default)
+        # would see another, empty database in a second thread.
+        self.db = pw.SqliteDatabase(
+            IN_MEMORY, pragmas={"foreign_keys": 1}, thread_safe=False, check_same_thread=False
+        )
+        self.models = make_models(self.db)
+        self.db.connect()
+        self.migrated_from = migrate_database(self.db, self.models, None)
+
     def _move_corrupt_aside(self, exc: Exception) -> None:
         try:
             self.db.close()
@@ -170,8 +191,10 @@ class FileListStore:
 
     @staticmethod
     def read_only_rows(path: Path) -> dict[str, FileRow]:
-        """The rows of a database without creating, migrating or writing it (for `preview`)."""
-        if not Path(path).is_file():
+        """The rows of a database without creating, migrating or writing it (for `preview`).
+
+        Another store's in-memory database cannot be reached: `:memory:` reads as empty."""
+        if is_in_memory(path) or not Path(path).is_file():
             return {}
         try:
             con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
