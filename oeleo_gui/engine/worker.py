@@ -37,7 +37,15 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
-from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.planner import (
+    Action,
+    Decision,
+    DestinationName,
+    Plan,
+    RowsFor,
+    clean_stats,
+    plan,
+)
 from oeleo_gui.engine.scanner import LocalFile, scan, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.transfer import BatchCopier, Progress
@@ -55,8 +63,12 @@ class Engine:
         connector: Connector | None = None,
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
+        destination_name: DestinationName | None = None,
     ) -> None:
+        """`destination_name` maps a source file's relative path to its name at the destination
+        (the scripting API's `external_name_generator`); by default upstream's naming."""
         self.settings = settings
+        self.destination_name = destination_name
         self.filter = FileFilter.from_settings(settings)
         self._connector = connector
         self._store = store
@@ -110,7 +122,7 @@ class Engine:
         Otherwise the planner sees every file, to settle name clashes in a fixed order."""
         settings = self.settings
         mirror = settings.include_subdirs and settings.external_subdirs
-        names_unique = mirror or not settings.include_subdirs
+        names_unique = self.destination_name is None and (mirror or not settings.include_subdirs)
         scanned = walk(
             settings.source,
             self.filter,
@@ -125,6 +137,7 @@ class Engine:
             now=self._clock(),
             settle_seconds=settings.settle_seconds,
             mirror_subdirs=mirror,
+            destination_name=self.destination_name,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -305,6 +318,7 @@ class Engine:
             full=full,
             cancel=cancel,
             now=self._clock(),
+            destination_name=self.destination_name,
         )
 
 

@@ -1,4 +1,4 @@
-"""`FileListStore(":memory:")`: a private database per store, never a file (for the scripting API)."""
+"""`FileListStore(":memory:")`: a private database per store, never a file (scripting API)."""
 
 from __future__ import annotations
 
