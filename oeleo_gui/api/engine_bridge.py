@@ -166,6 +166,12 @@ class ChosenNames(FileFilter):
 
 
 # --- external_name_generator ----------------------------------------------------------------------
+def bare_file_name(connector: Any, f: Path) -> Path:
+    """Upstream's SharePoint naming: the file's name, at the library's root (which is also the
+    engine's own naming without mirrored subfolders, so the engine needs no hook for it)."""
+    return Path(f.name)
+
+
 def relative_destination(produced: object, directory: object) -> str:
     """The generator's external name as a POSIX path relative to the destination folder.
 

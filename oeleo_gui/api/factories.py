@@ -12,11 +12,12 @@ from typing import Any
 
 from oeleo_gui.api.bookkeeping import ChecksumChecker, SimpleDbHandler
 from oeleo_gui.api.connectors import LocalConnector, SharePointConnector, SSHConnector
+from oeleo_gui.api.engine_bridge import bare_file_name
 from oeleo_gui.api.errors import MissingSettingError, env_value, given_or_env, raise_missing
 from oeleo_gui.api.worker import Worker
 from oeleo_gui.engine.errors import ConfigProblem
 from oeleo_gui.engine.events import NullReporter
-from oeleo_gui.engine.settings.values import parse_bool
+from oeleo_gui.engine.settings.values import BOOL_EXPECTED, parse_bool
 
 SOURCE = "the folder with the data files"
 DESTINATION = "the folder to copy to"
@@ -33,7 +34,12 @@ def resolve_reconnect(reconnect: bool | None = None) -> bool:
         return False
     if value.strip().isdigit():
         return int(value) > 0
-    return parse_bool(value)
+    try:
+        return parse_bool(value)
+    except ValueError:
+        raise ValueError(
+            f"OELEO_RECONNECT={value!r}: expected {BOOL_EXPECTED}, or a number of attempts"
+        ) from None
 
 
 def _shared(
@@ -124,11 +130,6 @@ def ssh_worker(
         subdirs=include_subdirs,
         external_subdirs=external_subdirs,
     )
-
-
-def bare_file_name(connector: Any, f: Path) -> Path:
-    """Upstream's SharePoint naming: the file's name, at the library's root."""
-    return Path(f.name)
 
 
 def sharepoint_worker(

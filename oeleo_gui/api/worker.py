@@ -21,6 +21,7 @@ from oeleo_gui.api.connectors import ExternalConnector, LocalConnector
 from oeleo_gui.api.engine_bridge import (
     ChosenNames,
     apply_filters,
+    bare_file_name,
     build_settings,
     is_inside,
     naming,
@@ -138,17 +139,19 @@ class Worker:
             self._connector_for = key
         return self._connector
 
+    def _destination_name(self, settings: Settings) -> Callable[[str], str] | None:
+        """The engine's naming hook for `external_name_generator` (None: the engine's own)."""
+        generator = self.external_name_generator
+        if generator is None or (generator is bare_file_name and not self.mirrors_subdirs):
+            return None
+        return naming(generator, self.external_connector, settings.source)
+
     def _engine(self, settings: Settings, store: FileListStore | None) -> Engine:
-        destination_name = None
-        if self.external_name_generator is not None:
-            destination_name = naming(
-                self.external_name_generator, self.external_connector, settings.source
-            )
         engine = Engine(
             settings,
             connector=self._destination(settings),
             store=store,
-            destination_name=destination_name,
+            destination_name=self._destination_name(settings),
         )
         engine.filter = ChosenNames.narrowing(engine.filter, (f.name for f in self.file_names))
         return engine
@@ -189,6 +192,11 @@ class Worker:
         callable). Returns them; `run()` handles these."""
         self.status = ("state", "filter-local")
         settings, predicates = apply_filters(self.settings, kwargs.get("additional_filters"))
+        if not settings.source.is_dir():
+            raise ScriptConfigError(
+                [ConfigProblem("OELEO_BASE_DIR_FROM", str(settings.source), "an existing folder")],
+                hint="Check local_connector.directory (the instrument's data folder).",
+            )
         found = Engine(settings).scan()
         files = [source_path(settings.source, f.rel_path) for f in found]
         self.file_names = [f for f in files if all(p(f) for p in predicates)]
@@ -200,7 +208,7 @@ class Worker:
         settings = self.settings
         connector = self._destination(settings)
         connector.connect()
-        recursive = self.mirrors_subdirs or self.external_name_generator is not None
+        recursive = self.mirrors_subdirs or self._destination_name(settings) is not None
         listing = connector.list_files(recursive=recursive)
         matches = Engine(settings).filter.name_matcher()
         return [

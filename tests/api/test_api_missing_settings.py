@@ -19,6 +19,7 @@ from oeleo_gui.api import (
     SSHConnector,
     Worker,
     register_password,
+    resolve_reconnect,
     sharepoint_worker,
     simple_worker,
     ssh_worker,
@@ -152,3 +153,22 @@ def test_sharepoint_worker_names_its_variables(workdir: Path, src: Path) -> None
 def test_a_database_name_is_required(workdir: Path) -> None:
     with pytest.raises(MissingSettingError, match="OELEO_DB_NAME"):
         SimpleDbHandler("")
+
+
+def test_a_source_folder_that_is_not_there_is_an_error_when_filtering(
+    workdir: Path, tmp_path: Path, dst: Path
+) -> None:
+    worker = simple_worker(tmp_path / "unplugged drive", dst, db_name="x.db", extension=".res")
+    with pytest.raises(ScriptConfigError) as caught:
+        worker.filter_local()
+    assert problem_keys(caught.value) == ["OELEO_BASE_DIR_FROM"]
+    assert "unplugged drive" in str(caught.value)
+
+
+def test_reconnect_comes_from_the_argument_else_oeleo_reconnect(set_env) -> None:
+    assert resolve_reconnect() is False
+    set_env(OELEO_RECONNECT="yes")
+    assert resolve_reconnect() is True and resolve_reconnect(False) is False
+    set_env(OELEO_RECONNECT="sometimes")
+    with pytest.raises(ValueError, match="OELEO_RECONNECT='sometimes'"):
+        resolve_reconnect()
