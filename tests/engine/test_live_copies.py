@@ -185,3 +185,58 @@ def test_a_file_held_open_past_the_maximum_wait_is_named_with_since_when(
     assert not verdict.safe and verdict.state is SafetyState.ATTENTION
     assert any("cycler.res is held open by another program since" in r for r in verdict.reasons)
     assert verdict.waiting[0].path == "cycler.res" and verdict.waiting[0].since == held_since
+
+
+def _md5(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _stamp(path: Path, ns: int) -> os.stat_result:
+    """Give the file a distinct modification time (file systems stamp writes coarsely)."""
+    os.utime(path, ns=(ns, ns))
+    return path.stat()
+
+
+def test_live_copy_verdicts_on_a_real_file(tmp_path) -> None:
+    from oeleo_gui.engine.live_copy import judge_live_copy
+
+    path = tmp_path / "log.csv"
+    copied = b"line 1\nline 2\n"
+    # grew while copied, and again while the copy was checked: an earlier state
+    path.write_bytes(copied[:7])
+    before = _stamp(path, 1_000_000_000)
+    path.write_bytes(copied)
+    after = _stamp(path, 2_000_000_000)
+    with open(path, "ab") as fh:
+        fh.write(b"line 3\n")
+    verdict = judge_live_copy(
+        str(path), before, after, copied_size=len(copied), copied_md5=_md5(copied)
+    )
+    assert verdict.accepted and verdict.mtime_ns is None and "earlier state" in verdict.how
+    # rewritten in place at the same size while copied: refused
+    path.write_bytes(copied)
+    before = _stamp(path, 3_000_000_000)
+    path.write_bytes(b"LINE 1\nline 2\n")
+    after = _stamp(path, 4_000_000_000)
+    verdict = judge_live_copy(
+        str(path), before, after, copied_size=len(copied), copied_md5=_md5(copied)
+    )
+    assert not verdict.accepted and "rewritten" in verdict.how
+    # shrank while copied: refused without reading it again
+    path.write_bytes(copied + b"more\n")
+    before = _stamp(path, 5_000_000_000)
+    path.write_bytes(copied[:3])
+    after = _stamp(path, 6_000_000_000)
+    verdict = judge_live_copy(
+        str(path), before, after, copied_size=len(copied), copied_md5=_md5(copied)
+    )
+    assert not verdict.accepted and "shrank" in verdict.how
+    # nothing changed: accepted with the time of that state
+    path.write_bytes(copied)
+    still = _stamp(path, 7_000_000_000)
+    verdict = judge_live_copy(
+        str(path), still, still, copied_size=len(copied), copied_md5=_md5(copied)
+    )
+    assert verdict.accepted and verdict.mtime_ns == 7_000_000_000
