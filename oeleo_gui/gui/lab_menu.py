@@ -65,10 +65,13 @@ class LabReader(QObject):
         self._read_requested.connect(self._worker.read)
         self._worker.read_done.connect(self._on_worker_read_done)
         self.is_busy = False
+        self.is_shut_down = False
         self._next: SourcesFactory | None = None  # asked for while a read was going
 
     def request(self, make_sources: SourcesFactory) -> None:
-        """Read now, or right after the read that is going."""
+        """Read now, or right after the read that is going (never after `shutdown`)."""
+        if self.is_shut_down:
+            return
         if self.is_busy:
             self._next = make_sources
             return
@@ -86,6 +89,7 @@ class LabReader(QObject):
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
         """Stop the thread; a read stuck on a slow server is left to end with the process."""
+        self.is_shut_down = True
         self._next = None
         self.thread.quit()
         if self.thread.wait(timeout_ms):
@@ -101,15 +105,8 @@ class LabMenu(QObject):
     def __init__(self, app: TrayApp) -> None:
         super().__init__(app)
         self._app = app
-        menu = app.tray.menu
-        self.action = QAction("Lab overview…", menu)
+        self.action = QAction("Lab overview…", app.tray.menu)
         self.action.setObjectName("action_lab_overview")
-        self.action.setVisible(False)
-        before = menu.findChild(QAction, "action_about")
-        if before is not None:
-            menu.insertAction(before, self.action)
-        else:
-            menu.addAction(self.action)
         self.action.triggered.connect(self.open_window)
         self.reader = LabReader(self)
         self.reader.loaded.connect(self._on_reader_loaded)
@@ -141,9 +138,21 @@ class LabMenu(QObject):
         settings = self._app.settings
         if settings is not None:
             own = record_file_name(settings.instrument_file_stem)
-            self.action.setVisible(any(row.key != own for row in overview.rows))
+            self.show_action(any(row.key != own for row in overview.rows))
         if self.window is not None:
             self.window.show_overview(overview)
+
+    def show_action(self, visible: bool) -> None:
+        """Put the item in the menu (before *About*) the first time it is wanted; a person never
+        sees it, hidden or not, before then."""
+        menu = self._app.tray.menu
+        if visible and self.action not in menu.actions():
+            before = menu.findChild(QAction, "action_about")
+            if before is not None:
+                menu.insertAction(before, self.action)
+            else:
+                menu.addAction(self.action)
+        self.action.setVisible(visible)
 
     def open_window(self) -> None:
         from oeleo_gui.gui.lab_window import LabWindow
