@@ -7,7 +7,10 @@ so no test reads or writes the real user's configuration, data, logs or autostar
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,3 +75,41 @@ def write_file(root: Path, rel: str, content: bytes | str, *, mtime: float | Non
 @pytest.fixture
 def write() -> Callable[..., Path]:
     return write_file
+
+
+_HOLD_RUN_LOCK = """
+import sys
+from pathlib import Path
+from oeleo_gui.engine import run_lock
+if len(sys.argv) > 2:
+    exec(sys.argv[2])  # a stand-in for another OS's locking (see test_run_lock)
+lock = run_lock.RunLock(Path(sys.argv[1]))
+lock.acquire(0)
+print("locked", flush=True)
+sys.stdin.read()
+lock.release()
+"""
+
+
+@contextlib.contextmanager
+def run_lock_held(db: Path, *prelude: str) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the run lock of the database `db` until the block ends (it
+    says "locked" when it has it, and lets go when its stdin closes: no sleeping)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_RUN_LOCK, str(db), *prelude],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        yield proc
+    finally:
+        if proc.poll() is None and proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def hold_run_lock() -> Callable[..., contextlib.AbstractContextManager[subprocess.Popen[str]]]:
+    return run_lock_held

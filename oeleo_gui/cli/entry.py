@@ -11,9 +11,9 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from oeleo_gui.cli.common import EXIT_FAILED, EXIT_USAGE, load_cli_settings
+from oeleo_gui.cli.common import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, load_cli_settings
 from oeleo_gui.cli.parser import build_parser
-from oeleo_gui.engine.errors import ConfigError, OeleoError
+from oeleo_gui.engine.errors import ConfigError, OeleoError, RunInProgress
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.settings.config import Settings
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.title, file=sys.stderr)
         print(exc.hint, file=sys.stderr)
         return EXIT_USAGE
+    except RunInProgress as exc:  # `check` while another process copies: not a fault
+        print(f"{exc.title}\n{exc.hint}", file=sys.stderr)
+        return EXIT_SKIPPED
     except OeleoError as exc:
         print(f"{exc.title}\n{exc.hint}".rstrip(), file=sys.stderr)
         return EXIT_FAILED

@@ -70,6 +70,9 @@ class TerminalReporter(NullReporter):
 
 
 def print_summary(summary: RunSummary) -> None:
+    if summary.skipped:
+        print(f"{summary.kind}: {summary.one_line()}.")
+        return
     verb = "would copy" if summary.would_copy else "copied"
     copied = format_size(summary.bytes_copied, "-")
     print(f"{summary.kind}: {summary.one_line()} ({copied}, {summary.duration:.1f} s)")

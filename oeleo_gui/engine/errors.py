@@ -134,6 +134,20 @@ class BookkeepingError(OeleoError):
     """The bookkeeping database cannot be used."""
 
 
+class RunInProgress(OeleoError):
+    """Another process is running a sync or check on the same database; this run was skipped.
+
+    Not a fault: frontends show it as "syncing elsewhere", not as an error."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        who = f"pid {pid}" if pid else "its pid is not known yet"
+        super().__init__(
+            f"Another oeleo-gui run is copying ({who}); this run was skipped.",
+            "Nothing is lost: that run copies the files, and the next run starts after it.",
+        )
+
+
 class Cancelled(OeleoError):
     """The run was cancelled (Pause, Quit, Ctrl+C); nothing half-done was recorded."""
 

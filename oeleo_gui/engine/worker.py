@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
@@ -22,6 +23,7 @@ from oeleo_gui.engine.errors import (
     ConfigError,
     DestinationError,
     OeleoError,
+    RunInProgress,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
@@ -38,6 +40,7 @@ from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.scanner import LocalFile, scan, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.transfer import BatchCopier, Progress
@@ -55,8 +58,12 @@ class Engine:
         connector: Connector | None = None,
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
+        run_lock_wait: float | None = None,
     ) -> None:
+        """`run_lock_wait`: seconds a run waits for another process's run on the same database
+        before it is skipped (None: `run_lock.DEFAULT_WAIT_SECONDS`)."""
         self.settings = settings
+        self._run_lock_wait = run_lock_wait
         self.filter = FileFilter.from_settings(settings)
         self._connector = connector
         self._store = store
@@ -88,6 +95,10 @@ class Engine:
         problems = preflight_problems(self.settings)
         if problems:
             raise ConfigError(problems, str(self.settings.env_file or "the environment"))
+
+    def run_lock(self, cancel: CancelToken | None = None) -> RunLock:
+        """The lock every sync and check holds: one run per database, across processes."""
+        return RunLock(self.settings.db_path, wait_seconds=self._run_lock_wait, cancel=cancel)
 
     def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
         return scan(
@@ -153,19 +164,26 @@ class Engine:
         counts = {"unchanged": 0, "locked": 0, "bytes": 0}
         error: OeleoError | None = None
         cancelled = False
+        other_run: int | None = None
         try:
             self.preflight()
             if kind is RunKind.PREVIEW:
                 self._preview(results, counts, reporter)
             else:
-                self._sync(results, counts, reporter, cancel)
+                with self.run_lock(cancel):
+                    self._sync(results, counts, reporter, cancel)
         except Cancelled:
             cancelled = True
+        except RunInProgress as exc:  # not a fault: the other run does the copying
+            other_run = exc.pid
+            log.info("%s", exc.title)
         except (DestinationError, ConfigError, OeleoError) as exc:
             error = exc
             log.error("%s run stopped: %s", kind, exc)
         summary = _summarise(kind, started, results, counts, error, cancelled)
-        if kind is RunKind.SYNC:
+        if other_run is not None:
+            summary = replace(summary, other_run_pid=other_run)
+        elif kind is RunKind.SYNC:
             self._record_run(summary)
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
@@ -293,19 +311,22 @@ class Engine:
     def check(
         self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
     ) -> CheckReport:
-        """Compare the source with the destination (see `checking.compare`)."""
+        """Compare the source with the destination (see `checking.compare`).
+
+        Raises `RunInProgress` when another process runs a sync or check on this database."""
         self.preflight()
         cancel = cancel or CancelToken()
-        return compare(
-            self.settings,
-            self.connector,
-            self.store,
-            self.scan(cancel),
-            update_db=update_db,
-            full=full,
-            cancel=cancel,
-            now=self._clock(),
-        )
+        with self.run_lock(cancel):  # it sweeps temporary files and may write codes
+            return compare(
+                self.settings,
+                self.connector,
+                self.store,
+                self.scan(cancel),
+                update_db=update_db,
+                full=full,
+                cancel=cancel,
+                now=self._clock(),
+            )
 
 
 def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:
