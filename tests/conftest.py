@@ -113,3 +113,53 @@ def run_lock_held(db: Path, *prelude: str) -> Iterator[subprocess.Popen[str]]:
 @pytest.fixture
 def hold_run_lock() -> Callable[..., contextlib.AbstractContextManager[subprocess.Popen[str]]]:
     return run_lock_held
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(mount: Path, options: str) -> Iterator[Path]:
+    """A small tmpfs of our own at `mount` (skips the test where mounting is not allowed)."""
+    import pytest
+
+    mount.mkdir(exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({options}) here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+UNPRIVILEGED = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+"""Runs a command as root without the capabilities that let root ignore file permissions, so
+`chmod 444` counts as it does for a technician's account (the files stay root's)."""
+
+
+_ACCESS_PROBE = "import os, sys; print(os.access(sys.argv[1], os.W_OK))"
+
+
+def unprivileged_or_skip(probe_dir: Path) -> list[str]:
+    """`UNPRIVILEGED`, once a read-only file proved to be read-only for it here."""
+    import pytest
+
+    probe_file = probe_dir / "read-only probe"
+    probe_file.write_text("x")
+    probe_file.chmod(0o444)
+    try:
+        probe = subprocess.run(
+            [*UNPRIVILEGED, sys.executable, "-c", _ACCESS_PROBE, str(probe_file)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        probe_file.unlink()
+    if probe.returncode != 0:
+        pytest.skip(f"cannot drop root's file capabilities here: {probe.stderr.strip()}")
+    if probe.stdout.strip() != "False":
+        pytest.skip("file permissions do not count for this process even without capabilities")
+    return UNPRIVILEGED

@@ -24,9 +24,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
+    """The settings for a command; for the commands that copy or read the database, the folders
+    are checked too, so every configuration problem is reported at once, before anything is
+    opened (`doctor` reports them itself, one by one)."""
     env_file = find_env_file(args.env)
     try:
-        return load_settings(env_file)
+        return load_settings(env_file, check_folders=args.command not in ("doctor", "trust-host"))
     except ConfigError as exc:
         if env_file is None:
             looked = ", ".join(str(p) for p in env_file_candidates())

@@ -75,7 +75,10 @@ def print_summary(summary: RunSummary) -> None:
         return
     verb = "would copy" if summary.would_copy else "copied"
     copied = format_size(summary.bytes_copied, "-")
-    print(f"{summary.kind}: {summary.one_line()} ({copied}, {summary.duration:.1f} s)")
+    # the error is said once, below, not inside this line as well
+    head = dataclasses.replace(summary, error="").one_line() if summary.error else None
+    head = f"{head}, stopped" if head else summary.one_line()
+    print(f"{summary.kind}: {head} ({copied}, {summary.duration:.1f} s)")
     for r in summary.would_copy:
         print(f"  {verb}: {r.rel_path}  ({r.reason})")
     # Every file kept aside is named; plain copies only up to a screenful (the rest are in the

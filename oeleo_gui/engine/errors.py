@@ -30,8 +30,21 @@ class ConfigProblem:
     expected: str
 
     def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else repr(self.value)
+        shown = "(not set)" if self.value is None else f"'{visible(self.value)}'"
         return f"{self.key} = {shown}: {self.expected}"
+
+
+_CONTROL_NAMES = {"\n": "[line break]", "\r": "[carriage return]", "\t": "[tab]"}
+
+
+def visible(text: str) -> str:
+    """`text` as typed (backslashes single), its control characters named: a value must never
+    print as a second line, and `C:\\data\\new` read in double quotes shows its line break."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else _CONTROL_NAMES.get(ch, f"[U+{ord(ch):04X}]") for ch in text
+    )
 
 
 class ConfigError(OeleoError):

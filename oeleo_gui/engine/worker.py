@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
@@ -175,13 +176,14 @@ class Engine:
         error: OeleoError | None = None
         cancelled = False
         other_run: int | None = None
+        lock = self.run_lock(cancel)
         try:
             self.preflight()
             if kind is RunKind.PREVIEW:
                 self._preview(results, counts, reporter)
             else:
-                with self.run_lock(cancel):
-                    self._sync(results, counts, reporter, cancel)
+                lock.acquire()  # held until the run's states and history are written
+                self._sync(results, counts, reporter, cancel)
         except Cancelled:
             cancelled = True
         except RunInProgress as exc:  # not a fault: the other run does the copying
@@ -190,14 +192,23 @@ class Engine:
         except (DestinationError, ConfigError, OeleoError) as exc:
             error = exc
             log.error("%s run stopped: %s", kind, exc)
-        if kind is RunKind.SYNC and self._run_states is not None:
-            complete = error is None and not cancelled
-            results = self._keep_states(results, complete=complete)
-        summary = _summarise(kind, started, results, counts, error, cancelled)
-        if other_run is not None:
-            summary = replace(summary, other_run_pid=other_run)
-        elif kind is RunKind.SYNC:
-            self._record_run(summary)
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            # the database's disk filled up or turned read-only mid-run: say so, keep it as is
+            error = database_problem(self.settings.db_path, exc)
+            log.error("%s run stopped: %s (%s)", kind, error, exc)
+        try:
+            if kind is RunKind.SYNC and self._run_states is not None:
+                complete = error is None and not cancelled
+                results = self._keep_states(results, complete=complete)
+            summary = _summarise(kind, started, results, counts, error, cancelled)
+            if other_run is not None:
+                summary = replace(summary, other_run_pid=other_run)
+            elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
+                self._record_run(summary)  # (a configuration problem opens no database)
+        finally:
+            lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
         return summary

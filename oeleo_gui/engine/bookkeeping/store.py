@@ -2,8 +2,10 @@
 
 One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
 a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
-anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
-`recovered_from` telling the frontends what happened.
+anew; a damaged SQLite file is moved aside (`<name>.corrupt-<timestamp>`) and a new one made,
+with `recovered_from` telling the frontends what happened; anything else that stops it from
+opening (a folder, a full or read-only disk) is a `BookkeepingError` and the file is left as it
+is (see `opening`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ import peewee as pw
 
 from oeleo_gui.engine.bookkeeping.migrations import migrate_database
 from oeleo_gui.engine.bookkeeping.models import make_models
+from oeleo_gui.engine.bookkeeping.opening import (
+    check_openable,
+    database_problem,
+    may_move_aside,
+)
 from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
 from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
 from oeleo_gui.engine.bookkeeping.snapshot import read_rows
@@ -53,14 +60,16 @@ class FileListStore(RunStateTables):
                 f"Cannot create the folder for the database {self.path} ({exc.strerror}).",
                 "Set OELEO_DB_NAME to a file in a folder you can write to.",
             ) from exc
+        # Nothing is opened that must not be (a folder, a read-only file), and nothing but a
+        # damaged SQLite file is moved aside: a full or read-only disk keeps the database, and
+        # with it the technicians' codes (issue 13, cases 1 and 5).
+        check_openable(self.path)
         try:
             self._open()
-        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-            if "locked" in str(exc).lower():
-                raise BookkeepingError(
-                    f"The database {self.path} is locked by another program.",
-                    "Close other copies of oeleo-gui that use it and try again.",
-                ) from exc
+        except (pw.PeeweeException, sqlite3.Error, OSError) as exc:
+            if not may_move_aside(self.path, exc):
+                self._close_quietly()
+                raise database_problem(self.path, exc) from exc
             self._move_corrupt_aside(exc)
             self._open()
 
@@ -81,11 +90,16 @@ class FileListStore(RunStateTables):
         self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         self.migrated_from = migrate_database(self.db, self.models, self.path)
 
-    def _move_corrupt_aside(self, exc: Exception) -> None:
+    def _close_quietly(self) -> None:
+        db = getattr(self, "db", None)
         try:
-            self.db.close()
+            if db is not None:
+                db.close()
         except Exception:  # the handle of a corrupt file may refuse even to close
-            log.debug("closing the corrupt database failed", exc_info=True)
+            log.debug("closing the database that failed to open failed", exc_info=True)
+
+    def _move_corrupt_aside(self, exc: Exception) -> None:
+        self._close_quietly()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         self.path.replace(aside)
