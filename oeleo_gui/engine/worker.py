@@ -45,9 +45,10 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
 from oeleo_gui.engine.run_lock import RunLock
-from oeleo_gui.engine.scanner import LocalFile, scan, walk
+from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.state_keeping import next_states
 from oeleo_gui.engine.transfer import BatchCopier, Progress
@@ -72,6 +73,8 @@ class Engine:
         self.settings = settings
         self._run_lock_wait = run_lock_wait
         self.filter = FileFilter.from_settings(settings)
+        self.own_files = own_files(settings)  # never copied, whatever the filters say
+        self._scan_problems: tuple[tuple[str, str], ...] = ()  # of the last scan
         self._connector = connector
         self._store = store
         self._clock = clock
@@ -110,12 +113,27 @@ class Engine:
         return RunLock(self.settings.db_path, wait_seconds=self._run_lock_wait, cancel=cancel)
 
     def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
-        return scan(
+        scanned = walk(
             self.settings.source,
             self.filter,
             recursive=self.settings.include_subdirs,
             cancel=cancel,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
+        return scanned.files
+
+    def _scan_failures(self, reporter: Reporter) -> list[FileResult]:
+        """What the last scan could not see (a folder it cannot list, a name that is not
+        UTF-8), as failures of the run: the files there are not safe (issue 13, cases 7, 8)."""
+        failures = [
+            FileResult(rel_path=what, outcome=Outcome.FAILED, reason=why)
+            for what, why in self._scan_problems
+        ]
+        for result in failures:
+            log.warning("%s not copied: %s", result.rel_path, result.reason)
+            reporter.on_file_done(result)
+        return failures
 
     def _scan_and_plan(
         self,
@@ -138,7 +156,9 @@ class Engine:
             recursive=settings.include_subdirs,
             cancel=cancel,
             known=clean if names_unique else None,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
         planned = plan(
             scanned.files,
             clean,
@@ -148,6 +168,7 @@ class Engine:
             mirror_subdirs=mirror,
             states=states,
             max_wait_seconds=settings.max_wait_seconds,
+            present=scanned.matched_paths,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -260,6 +281,7 @@ class Engine:
         planned = self._scan_and_plan(store.clean_stats(), store.rows_for, self._run_states, cancel)
         self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
+        results.extend(self._scan_failures(reporter))
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
         if not to_copy:
             return  # nothing to copy, so no write probe (a file made and deleted) either
@@ -279,6 +301,7 @@ class Engine:
         finally:
             results.extend(copier.results)
             counts["bytes"] = copier.bytes_copied
+            counts["locked"] += copier.locked_meanwhile
 
     def _sweep_journal(self, store: FileListStore, connector: Connector) -> None:
         """Remove temporary files a crashed or cut-off run left at the destination."""
@@ -306,6 +329,9 @@ class Engine:
                 cancel.raise_if_cancelled()
                 try:
                     md5 = md5_file(source_path(self.settings.source, rel), cancel)
+                except FileNotFoundError:  # deleted since the scan: nothing to copy any more
+                    log.info("%s was deleted before it could be read; skipped", rel)
+                    continue
                 except OSError as exc:
                     results.append(
                         _result(d, Outcome.BUSY, f"cannot be read now: {exc.strerror or exc}")
@@ -346,6 +372,7 @@ class Engine:
         )
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
+        results.extend(self._scan_failures(reporter))
         for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
             state = snapshot.states.get(d.file.rel_path)
             held = state is not None and state.state is FileState.HELD_OPEN
@@ -382,7 +409,8 @@ class Engine:
             )
             if update_db:
                 self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
-        return report
+        unseen = tuple(self._scan_failures(NullReporter()))  # never "all in sync" past them
+        return dataclasses.replace(report, errors=unseen + report.errors) if unseen else report
 
 
 def _log_not_copied(results: list[FileResult]) -> None:

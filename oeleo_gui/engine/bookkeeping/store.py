@@ -277,6 +277,26 @@ class FileListStore(RunStateTables):
             F.local_name == legacy_name
         ).execute()
 
+    # Copies moved aside at the destination (issue 13, cases 2 and 13): the rows follow them,
+    # so they keep pointing at what is really there.
+    def copies_at(self, external_name: str, separator: str) -> list[tuple[str, str]]:
+        """(rel_path, external_name) of the rows whose copy is `external_name`, or inside it
+        when it is a folder; compared without (ASCII) case, as Windows shares do."""
+        cursor = self.db.execute_sql(
+            "SELECT local_name, external_name FROM filelist WHERE external_name = ? COLLATE"
+            " NOCASE OR substr(external_name, 1, ?) = ? COLLATE NOCASE",
+            (external_name, len(external_name) + len(separator), external_name + separator),
+        )
+        return [(r[0], r[1]) for r in cursor]
+
+    def move_copies(self, moves: Sequence[tuple[str, str]]) -> None:
+        """Record new external names: (rel_path, external_name)."""
+        with self.db.atomic():
+            self.db.cursor().executemany(
+                "UPDATE filelist SET external_name = ? WHERE local_name = ?",
+                [(external, rel) for rel, external in moves],
+            )
+
     def set_code(self, rel_paths: Iterable[str], code: FileCode) -> int:
         """Set the code of these files; rows are made for files not seen yet (to lock early)."""
         F = self.models.file
