@@ -70,9 +70,8 @@ class CaseInsensitive(Operations):  # type: ignore[misc]
 
     # --- writing ---
     def create(self, path: str, mode: int, fi: Any = None) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        if fi is not None and not isinstance(fi, int):
-            flags = fi.flags | os.O_CREAT
+        # (without raw_fi the open flags are not passed on: read-write serves every caller)
+        flags = os.O_RDWR | os.O_CREAT | os.O_TRUNC
         return int(self._call(os.open, self._real(path), flags, mode))
 
     def write(self, path: str, data: bytes, offset: int, fh: int) -> int:

@@ -163,3 +163,78 @@ def unprivileged_or_skip(probe_dir: Path) -> list[str]:
     if probe.stdout.strip() != "False":
         pytest.skip("file permissions do not count for this process even without capabilities")
     return UNPRIVILEGED
+
+
+@pytest.fixture
+def casefold_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder that ignores case as a Windows share, NTFS or macOS does (`a.csv` is `A.csv`):
+    a small FUSE file system (tests/casefold_fs.py), else a FAT image on a loop device; the
+    test is skipped, saying why, where the machine allows neither."""
+    base = tmp_path_factory.mktemp("casefold")
+    mount = base / "share"
+    mount.mkdir()
+    reasons = []
+    with contextlib.ExitStack() as cleanup:
+        for attempt in (_fuse_casefold, _vfat_casefold):
+            why = attempt(base, mount, cleanup)
+            if why is None:
+                yield mount
+                return
+            reasons.append(why)
+    pytest.skip("no case-insensitive folder here: " + "; ".join(reasons))
+
+
+def _fuse_casefold(base: Path, mount: Path, cleanup: contextlib.ExitStack) -> str | None:
+    if not Path("/dev/fuse").exists():
+        return "no /dev/fuse"
+    try:
+        import mfusepy  # noqa: F401 (only to know whether libfuse can be loaded)
+    except (ImportError, OSError) as exc:
+        return f"mfusepy/libfuse missing ({exc})"
+    backing = base / "backing"
+    backing.mkdir()
+    script = Path(__file__).with_name("casefold_fs.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(backing), str(mount)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 15
+    while not os.path.ismount(mount):  # a condition with a deadline, not a fixed wait
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+            return f"the FUSE file system did not mount ({err.strip()[-300:]})"
+        time.sleep(0.02)  # allow-sleep: polling the mount table until the mount shows
+
+    def unmount() -> None:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+    cleanup.callback(unmount)
+    return None
+
+
+def _vfat_casefold(base: Path, mount: Path, cleanup: contextlib.ExitStack) -> str | None:
+    import shutil
+
+    if shutil.which("mkfs.vfat") is None:
+        return "mkfs.vfat is not installed (dosfstools)"
+    image = base / "fat.img"
+    with open(image, "wb") as fh:
+        fh.truncate(16 * 1024 * 1024)
+    made = subprocess.run(["mkfs.vfat", str(image)], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        return f"mkfs.vfat: {made.stderr.strip()}"
+    done = subprocess.run(
+        ["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return f"cannot mount a FAT image ({done.stderr.strip()})"
+    cleanup.callback(subprocess.run, ["umount", "-l", str(mount)], check=False)
+    return None
