@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from oeleo_gui.engine.connectors.base import TEMP_SUFFIX
 from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.filters import FileFilter
@@ -133,7 +134,7 @@ def walk(
             except OSError as exc:
                 log.debug("skipping %s%s: %s", prefix, name, exc)
                 continue
-            if is_own_temp_file(name):
+            if name.endswith(TEMP_SUFFIX) and is_own_temp_file(name):  # (cheap test first)
                 continue
             if not name.isascii() and not _is_text(name):
                 problems.append((visible(prefix + name), _NOT_UTF8_FILE))
