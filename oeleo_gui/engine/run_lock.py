@@ -34,6 +34,7 @@ POLL_SECONDS = 0.1
 # past the pid text (locking beyond the end of a file is allowed and does not grow it).
 WINDOWS_LOCK_OFFSET = 1 << 30
 _PID_BYTES = 32
+IN_MEMORY = ":memory:"  # SQLite's name for a private in-memory database
 IS_WINDOWS = sys.platform == "win32"
 """Which OS lock is used; tests switch it to run the Windows functions here."""
 
@@ -161,7 +162,8 @@ class RunLock:
         wait_seconds: float | None = None,
         cancel: CancelToken | None = None,
     ) -> None:
-        self.path = lock_path(db_path)
+        # SQLite's private in-memory database (the scripting API's) is no one else's: no lock
+        self.path: Path | None = None if str(db_path) == IN_MEMORY else lock_path(db_path)
         self.wait_seconds = wait_seconds
         self.cancel = cancel
         self._fd: int | None = None
@@ -173,6 +175,8 @@ class RunLock:
     def acquire(self, wait_seconds: float | None = None) -> None:
         if self._fd is not None:
             raise RuntimeError("this run lock is held already")
+        if self.path is None:
+            return
         wait = wait_seconds if wait_seconds is not None else self.wait_seconds
         wait = DEFAULT_WAIT_SECONDS if wait is None else wait
         fd = _open_lock_file(self.path)
@@ -221,6 +225,8 @@ def lock_holder(db_path: Path) -> int | None:
     0 when a run holds the lock but has not written its pid yet (a moment after it started). A
     process's own run counts too: the lock is per open file, not per process.
     """
+    if str(db_path) == IN_MEMORY:
+        return None
     path = lock_path(db_path)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))

@@ -66,11 +66,15 @@ class Engine:
         connector: Connector | None = None,
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
+        destination_name: Callable[[str], str] | None = None,
         run_lock_wait: float | None = None,
     ) -> None:
-        """`run_lock_wait`: seconds a run waits for another process's run on the same database
+        """`destination_name` maps a source file's relative path to its name at the destination
+        (the scripting API's `external_name_generator`); by default upstream's naming.
+        `run_lock_wait`: seconds a run waits for another process's run on the same database
         before it is skipped (None: `run_lock.DEFAULT_WAIT_SECONDS`)."""
         self.settings = settings
+        self.destination_name = destination_name
         self._run_lock_wait = run_lock_wait
         self.filter = FileFilter.from_settings(settings)
         self.own_files = own_files(settings)  # never copied, whatever the filters say
@@ -149,7 +153,7 @@ class Engine:
         Otherwise the planner sees every file, to settle name clashes in a fixed order."""
         settings = self.settings
         mirror = settings.include_subdirs and settings.external_subdirs
-        names_unique = mirror or not settings.include_subdirs
+        names_unique = self.destination_name is None and (mirror or not settings.include_subdirs)
         scanned = walk(
             settings.source,
             self.filter,
@@ -168,6 +172,7 @@ class Engine:
             mirror_subdirs=mirror,
             states=states,
             max_wait_seconds=settings.max_wait_seconds,
+            destination_name=self.destination_name,
             present=scanned.matched_paths,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
@@ -406,6 +411,7 @@ class Engine:
                 full=full,
                 cancel=cancel,
                 now=self._clock(),
+                destination_name=self.destination_name,
             )
             if update_db:
                 self.store.set_meta(META_DESTINATION, self.settings.destination_identity)

@@ -5,7 +5,8 @@ a busy timeout let the GUI read and edit codes while a run writes. A deleted dat
 anew; a damaged SQLite file is moved aside (`<name>.corrupt-<timestamp>`) and a new one made,
 with `recovered_from` telling the frontends what happened; anything else that stops it from
 opening (a folder, a full or read-only disk) is a `BookkeepingError` and the file is left as it
-is (see `opening`).
+is (see `opening`). The path `:memory:` (SQLite's name for it) opens a private in-memory
+database instead, for scripts (`oeleo_gui.api`): it is never a file.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from oeleo_gui.engine.bookkeeping.opening import (
 )
 from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
 from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
-from oeleo_gui.engine.bookkeeping.snapshot import read_rows
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, is_in_memory, read_rows
 from oeleo_gui.engine.errors import BookkeepingError
 from oeleo_gui.engine.events import FileCode
 
@@ -47,12 +48,16 @@ SORTABLE_COLUMNS = (
 
 
 class FileListStore(RunStateTables):
-    """Open (create, migrate or recover) the database at `path`."""
+    """Open (create, migrate or recover) the database at `path`, or in memory for `:memory:`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.in_memory = is_in_memory(path)
         self.recovered_from: Path | None = None
         self.migrated_from: int | None = None
+        if self.in_memory:
+            self._open_in_memory()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -89,6 +94,16 @@ class FileListStore(RunStateTables):
         self.db.connect(reuse_if_open=True)
         self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         self.migrated_from = migrate_database(self.db, self.models, self.path)
+
+    def _open_in_memory(self) -> None:
+        # One connection shared by every thread: a per-thread connection (peewee's default)
+        # would see another, empty database in a second thread.
+        self.db = pw.SqliteDatabase(
+            IN_MEMORY, pragmas={"foreign_keys": 1}, thread_safe=False, check_same_thread=False
+        )
+        self.models = make_models(self.db)
+        self.db.connect()
+        self.migrated_from = migrate_database(self.db, self.models, None)
 
     def _close_quietly(self) -> None:
         db = getattr(self, "db", None)
@@ -129,7 +144,9 @@ class FileListStore(RunStateTables):
 
     @staticmethod
     def read_only_rows(path: Path) -> dict[str, FileRow]:
-        """The rows of a database without creating, migrating or writing it (for `preview`)."""
+        """The rows of a database without creating, migrating or writing it (for `preview`).
+
+        Another store's in-memory database cannot be reached: `:memory:` reads as empty."""
         return read_rows(path)
 
     # --- reading --------------------------------------------------------------------------------
