@@ -93,7 +93,8 @@ def test_a_destination_that_is_the_source_or_inside_it_is_refused(
     before = tree(lab / "raw")
     code, text = run("--env", str(env), "sync", capsys=capsys)
     assert code == 2
-    assert "OELEO_BASE_DIR_TO" in text and "source folder (OELEO_BASE_DIR_FROM)" in text
+    assert "OELEO_BASE_DIR_TO" in text
+    assert f"a folder outside the source folder {lab / 'raw'} (OELEO_BASE_DIR_FROM)" in text
     assert tree(lab / "raw") == before  # no file replaced by a copy of itself, no copy nested
 
 

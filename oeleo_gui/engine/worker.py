@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
-from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checking import compare
 from oeleo_gui.engine.connectors import make_connector
@@ -113,8 +114,11 @@ class Engine:
             raise ConfigError(problems, str(self.settings.env_file or "the environment"))
 
     def run_lock(self, cancel: CancelToken | None = None) -> RunLock:
-        """The lock every sync and check holds: one run per database, across processes."""
-        return RunLock(self.settings.db_path, wait_seconds=self._run_lock_wait, cancel=cancel)
+        """The lock every sync and check holds: one run per database, across processes (none
+        for a private in-memory store: a script's dry run shares it with no one)."""
+        private = self._store is not None and self._store.in_memory
+        db = Path(IN_MEMORY) if private else self.settings.db_path
+        return RunLock(db, wait_seconds=self._run_lock_wait, cancel=cancel)
 
     def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
         scanned = walk(

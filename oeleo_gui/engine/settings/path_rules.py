@@ -61,12 +61,12 @@ def nesting_problem(source: Path, destination: Path) -> str | None:
         return None
     if flavour.normcase(inner) == flavour.normcase(outer):
         return (
-            "a folder other than the source folder (OELEO_BASE_DIR_FROM): copying a folder "
-            "onto itself replaces every file with a copy of itself"
+            f"a folder outside the source folder {source} (OELEO_BASE_DIR_FROM); this is that "
+            "folder, and copying a folder onto itself replaces every file with a copy of itself"
         )
     return (
-        "a folder outside the source folder (OELEO_BASE_DIR_FROM): inside it, each run would "
-        "copy the copies again, one level deeper every time"
+        f"a folder outside the source folder {source} (OELEO_BASE_DIR_FROM); inside it, each "
+        "run would copy the copies again, one level deeper every time"
     )
 
 
