@@ -87,7 +87,8 @@ def plan(
     macOS `A.csv` and `a.csv` are one file, so the second would replace the first while the
     database said both were copied. The first claim wins; the other is a clash, as an exact one.
     """
-    claimed_dest: dict[str, str] = {}  # casefolded destination name -> the file that has it
+    # casefolded destination name -> (the file that has it, the name as it has it)
+    claimed_dest: dict[str, tuple[str, str]] = {}
     states = states or {}
     todo: list[LocalFile] = []
     unchanged = 0
@@ -103,7 +104,7 @@ def plan(
             name = f.name if destination_name is None else destination_name(f.rel_path)
             key = name.casefold()
             if key not in claimed_dest and stats_of(f[0]) == f[1:]:
-                claimed_dest[key] = f.rel_path
+                claimed_dest[key] = (f.rel_path, name)
                 unchanged += 1
             else:
                 todo.append(f)
@@ -115,7 +116,7 @@ def plan(
             if destination_name is None
             else destination_name(rel_path)
         )
-        claimed_dest.setdefault(name.casefold(), rel_path)
+        claimed_dest.setdefault(name.casefold(), (rel_path, name))
     wanted = {f.rel_path for f in todo} | {f.name for f in todo if "/" in f.rel_path}
     rows = rows_for(wanted)
     decisions: list[Decision] = []
@@ -152,7 +153,7 @@ def _decide(
     f: LocalFile,
     row: FileRow | None,
     dest_rel: str,
-    claimed_dest: dict[str, str],
+    claimed_dest: dict[str, tuple[str, str]],
     settle: tuple[Settle, str],
 ) -> tuple[Action, str]:
     if row is not None and row.code is FileCode.LOCKED:
@@ -162,8 +163,8 @@ def _decide(
         return Action.SETTLING, settle_reason
     key = dest_rel.casefold()
     if key in claimed_dest:
-        return Action.CLASH, _clash_reason(dest_rel, claimed_dest[key])
-    claimed_dest[key] = f.rel_path
+        return Action.CLASH, _clash_reason(dest_rel, *claimed_dest[key])
+    claimed_dest[key] = (f.rel_path, dest_rel)
     if verdict is Settle.LIVE_DUE:
         return Action.LIVE_COPY, settle_reason
     if row is None:
@@ -179,8 +180,7 @@ def _decide(
     return Action.UNCHANGED, "unchanged"
 
 
-def _clash_reason(dest_rel: str, other: str) -> str:
-    other_dest = other.rpartition("/")[2] if "/" not in dest_rel else other
+def _clash_reason(dest_rel: str, other: str, other_dest: str) -> str:
     if other_dest == dest_rel:
         return (
             f"same destination name as {other}; set OA_EXTERNAL_SUBDIRS=true to keep subfolders "
