@@ -24,6 +24,9 @@ _SECRET_ASSIGNMENT = re.compile(
 )
 _SECRET_WORDS = ("password", "passphrase", "secret", "token")  # client_secret contains secret
 _secrets: set[str] = set()
+NAMES_ESCAPED = {"names_escaped": True}
+"""`log.info(..., extra=NAMES_ESCAPED)`: a record built of names already shown with `visible`,
+whose own line breaks (one line per file) are kept."""
 
 
 def register_secret(value: str) -> None:

@@ -39,6 +39,7 @@ from oeleo_gui.engine.events import (
 )
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
 from oeleo_gui.engine.live_copy import LIVE_ATTEMPTS, LIVE_RETRY_PAUSE, judge_live_copy
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
 from oeleo_gui.engine.moving_aside import clear_the_way, keep_foreign_files
 from oeleo_gui.engine.planner import Action, Decision
 
@@ -47,7 +48,6 @@ BATCH_FILES = 500
 BATCH_BYTES = 256 * 1024 * 1024
 PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
 MAX_BACKOFF = 30.0
-ESCAPED = {"names_escaped": True}  # tells the log's filter these lines are safe as they are
 
 
 def batches(decisions: Sequence[Decision]) -> list[list[Decision]]:
@@ -77,9 +77,9 @@ def log_copies(records: Sequence[tuple[str, str, str, int, int]]) -> None:
         for rel, external, md5, size, _ in records
     ]
     if len(lines) == 1:
-        log.info("copied %s", lines[0], extra=ESCAPED)
+        log.info("copied %s", lines[0], extra=NAMES_ESCAPED)
     else:
-        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines), extra=ESCAPED)
+        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines), extra=NAMES_ESCAPED)
 
 
 @dataclass

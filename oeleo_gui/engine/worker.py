@@ -30,6 +30,7 @@ from oeleo_gui.engine.errors import (
     DestinationError,
     OeleoError,
     RunInProgress,
+    visible,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
@@ -46,6 +47,7 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
 from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
 from oeleo_gui.engine.run_lock import RunLock
@@ -432,11 +434,17 @@ def _log_not_copied(results: list[FileResult]) -> None:
         Outcome.LIVE_COPIED: "live copy",
     }
     lines = [
-        f"{words[r.outcome]}: {r.rel_path} ({r.reason})" for r in results if r.outcome in words
+        f"{words[r.outcome]}: {visible(r.rel_path)} ({visible(r.reason)})"
+        for r in results
+        if r.outcome in words
     ]
-    if lines:
+    if lines:  # names escaped here: the record keeps its one line per file
+        text = "\n  ".join(lines)
         log.info(
-            "%d file(s) not copied in their final version:\n  %s", len(lines), "\n  ".join(lines)
+            "%d file(s) not copied in their final version:\n  %s",
+            len(lines),
+            text,
+            extra=NAMES_ESCAPED,
         )
 
 

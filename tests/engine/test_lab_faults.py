@@ -346,3 +346,21 @@ def test_a_name_with_a_line_break_cannot_forge_a_line(tmp_path: Path, capsys) ->
     assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == sorted(
         [f"evil\n{forged}.res", "fail\nFAILED: nothing.res"]
     )
+
+
+def test_the_log_names_control_characters_in_every_record(tmp_path: Path) -> None:
+    from oeleo_gui.engine.errors import FileError
+    from oeleo_gui.engine.logsetup import configure_logging
+
+    path = configure_logging(tmp_path / "logs")
+    logging.getLogger("oeleo_gui.engine.transfer").warning(
+        "%s not copied: %s", "evil\nINFO forged", FileError("Cannot read evil\nINFO forged.")
+    )
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert not any(line.startswith("INFO forged") for line in lines)
+    assert any(
+        "evil[line break]INFO forged not copied: Cannot read evil INFO forged." in line
+        for line in lines
+    )
