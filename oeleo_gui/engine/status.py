@@ -19,6 +19,7 @@ from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDU
 from oeleo_gui.engine.bookkeeping.snapshot import Snapshot, read_snapshot
 from oeleo_gui.engine.file_status import FileStatus, FileStatusKind, file_statuses_from
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.processes import process_exists
 from oeleo_gui.engine.scanner import scan
 from oeleo_gui.engine.scheduler import ScheduleInfo
@@ -117,7 +118,10 @@ def file_statuses(
     plain state (see `file_status.FileStatusKind`)."""
     snapshot = snapshot if snapshot is not None else read_snapshot(settings.db_path)
     files = scan(
-        settings.source, FileFilter.from_settings(settings), recursive=settings.include_subdirs
+        settings.source,
+        FileFilter.from_settings(settings),
+        recursive=settings.include_subdirs,
+        exclude=own_files(settings),  # the .env, the database, the log are never "not copied"
     )
     return file_statuses_from(settings, files, snapshot, now=clock())
 
