@@ -48,20 +48,21 @@ def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
     engines: list[Engine] = []
 
     def make(name: str, clock: Callable[[], float] = time.time, **env: str) -> Engine:
-        source = tmp_path / name / "data"
+        home = tmp_path / f"pc{len(engines) + 1}"
+        source = home / "data"
         source.mkdir(parents=True)
         values = {
             "OELEO_INSTRUMENT_NAME": name,
             "OELEO_BASE_DIR_FROM": str(source),
             "OELEO_BASE_DIR_TO": str(share),
             "OELEO_FILTER_EXTENSION": ".res",
-            "OELEO_DB_NAME": str(tmp_path / name / "files.db"),
+            "OELEO_DB_NAME": str(home / "files.db"),
             "OELEO_LOG_DIR": str(tmp_path / "logs"),
             **env,
         }
         engine = Engine(settings_from_values(values), clock=clock)
         engines.append(engine)
-        write_file(source, f"{name} run.res", "data")  # one destination folder for all
+        write_file(source, f"pc{len(engines)} run.res", "data")  # one destination for all
         return engine
 
     yield make
@@ -148,8 +149,10 @@ def test_without_dir_the_configured_destination_is_read(
 ) -> None:
     assert instrument("Cycler 1").sync().ok
     env = tmp_path / "manager.env"
+    (tmp_path / "manager").mkdir()
     env.write_text(
-        f"OELEO_BASE_DIR_FROM={tmp_path}\nOELEO_BASE_DIR_TO={share}\nOELEO_FILTER_EXTENSION=.res\n"
+        f"OELEO_BASE_DIR_FROM={tmp_path / 'manager'}\nOELEO_BASE_DIR_TO={share}\n"
+        "OELEO_FILTER_EXTENSION=.res\n"
         f"OELEO_LOG_DIR={tmp_path / 'logs'}\n"
     )
     done = lab("--env", str(env), "lab", "--json")

@@ -82,6 +82,7 @@ class TrayState:
     last_success: datetime | None = None
     next_run_at: datetime | None = None
     error: str = ""  # the last run's error, one line
+    elsewhere: str = ""  # the last run was skipped: another process is copying (one line)
     schedule_ended: bool = False
     autostart_supported: bool = True
     autostart_enabled: bool = False
@@ -129,7 +130,7 @@ def format_time(when: datetime | None, now: datetime) -> str:
 def icon_state(state: TrayState) -> IconState:
     if not state.has_config or state.config_error:
         return IconState.ERROR
-    if state.running is not None:
+    if state.running is not None or state.elsewhere:
         return IconState.SYNCING
     if state.is_paused:
         return IconState.PAUSED
@@ -156,6 +157,8 @@ def _status_line(state: TrayState, icon: IconState) -> str:
         return "Settings need attention: " + _short(state.config_error, 50)
     if state.running is RunKind.CHECK:
         return "Checking against the destination…"
+    if state.running is None and state.elsewhere:
+        return "Syncing elsewhere: " + _short(state.elsewhere, 55)
     if state.running is not None:
         p = state.progress
         if p is None or p.file_count == 0:

@@ -218,7 +218,10 @@ class TrayApp(QObject):
     def _on_engine_run_finished(self, summary: RunSummary) -> None:
         self._frames.stop()
         changes: dict[str, object] = {"running": None, "progress": None, "frame": 0}
-        if summary.error:
+        changes["elsewhere"] = _elsewhere(summary.other_run_pid)
+        if summary.skipped:
+            pass  # another process is copying: what the last own run found still holds
+        elif summary.error:
             changes["error"] = " ".join(summary.error.split())
         elif not summary.cancelled:
             changes.update(error="", has_run=True)
@@ -240,7 +243,7 @@ class TrayApp(QObject):
 
     def _on_engine_check_finished(self, report: CheckReport) -> None:
         self._frames.stop()
-        self._update(running=None, progress=None, error="")
+        self._update(running=None, progress=None, error="", elsewhere="")
         if self._user_check:
             self._user_check = False
             self._notify(
@@ -262,8 +265,13 @@ class TrayApp(QObject):
     def _on_engine_failed(self, failure: Failure) -> None:
         self._frames.stop()
         was_user_check, self._user_check = self._user_check, False
-        self._update(running=None, progress=None, error=" ".join(failure.title.split()))
-        self._notify(self.notifier.after_failure(failure.title, failure.hint))
+        if failure.other_run_pid is not None:  # syncing elsewhere, not an error
+            self._update(running=None, progress=None, elsewhere=_elsewhere(failure.other_run_pid))
+        else:
+            self._update(
+                running=None, progress=None, elsewhere="", error=" ".join(failure.title.split())
+            )
+            self._notify(self.notifier.after_failure(failure.title, failure.hint))
         self._after_job(rearm=not was_user_check)
 
     def _on_engine_status_read(self, status: StoreStatus) -> None:
@@ -418,3 +426,10 @@ class TrayApp(QObject):
                 )
             ]
         )
+
+
+def _elsewhere(pid: int | None) -> str:
+    """The tray's words for a run skipped because another process is copying ("" if not)."""
+    if pid is None:
+        return ""
+    return f"another oeleo-gui run is copying (pid {pid})" if pid else "another run is copying"

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.scanner import scan
 from oeleo_gui.engine.worker import Engine
 
 
-def test_the_scanner_skips_a_top_level_oeleo_folder_only(
+def test_the_scan_skips_a_top_level_oeleo_folder_only(
     src: Path, write: Callable[..., Path], make_settings: Callable[..., object]
 ) -> None:
     write(src, ".oeleo/status/XRD.json", "{}")
@@ -18,7 +19,8 @@ def test_the_scanner_skips_a_top_level_oeleo_folder_only(
     write(src, "run/.oeleo/kept.json", "{}")  # only the top level is oeleo-gui's
     write(src, "a.json", "{}")
     settings = make_settings(OELEO_FILTER_EXTENSION="*", OA_INCLUDE_SUBDIRS="true")
-    found = [f.rel_path for f in scan(src, FileFilter.from_settings(settings), recursive=True)]
+    flt = FileFilter.from_settings(settings)
+    found = [f.rel_path for f in scan(src, flt, recursive=True, exclude=own_files(settings))]
     assert found == ["a.json", "run/.oeleo/kept.json"]
 
 
