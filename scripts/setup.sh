@@ -14,9 +14,10 @@ packages=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 l
 if [ "$with_tests" = 1 ]; then
   # A real sshd for the SSH tests, Xvfb + trayer as screen and tray host, rsync for benchmarks,
   # binutils for PyInstaller, libfuse for the case-insensitive test folder (tests/casefold_fs.py)
-  # and dosfstools (a FAT image, where the kernel can mount one).
+  # and dosfstools (a FAT image, where the kernel can mount one), chromium for the lab overview
+  # page's browser tests (Playwright drives it; its own browser download is never used).
   packages+=(openssh-server openssh-client xvfb trayer x11-utils xdotool rsync binutils
-    fuse3 libfuse3-3 dosfstools)
+    fuse3 libfuse3-3 dosfstools chromium)
 fi
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)

@@ -150,7 +150,7 @@ def test_extensions_may_be_separated_by_commas_and_blanks(
     env = write_env(lab, OELEO_FILTER_EXTENSION=extensions)
     code, out = run("--env", str(env), "sync", capsys=capsys)
     assert code == 0 and "2 copied" in out
-    assert sorted(p.name for p in (lab / "pub").iterdir()) == ["cell 1.res", "notes.txt"]
+    assert sorted(p.name for p in (lab / "pub").iterdir()) == [".oeleo", "cell 1.res", "notes.txt"]
 
 
 def test_doctor_warns_when_nothing_in_the_source_matches(lab: Path, capsys) -> None:

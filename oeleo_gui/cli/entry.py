@@ -41,6 +41,10 @@ def _command(name: str) -> Callable[[argparse.Namespace, Settings], int]:
             "lock": lambda a, s: file_commands.cmd_set_code(a, s, FileCode.LOCKED),
             "unlock": lambda a, s: file_commands.cmd_set_code(a, s, FileCode.COPY_IF_CHANGED),
         }[name]
+    if name == "lab":
+        from oeleo_gui.cli import lab_command
+
+        return lab_command.cmd_lab
     from oeleo_gui.cli import doctor
 
     return {"doctor": doctor.cmd_doctor, "trust-host": doctor.cmd_trust_host}[name]
@@ -57,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     logging_to: Path | None = None
     try:
+        if args.command == "lab" and args.dir:  # reads folders: no configuration needed
+            from oeleo_gui.cli.lab_command import cmd_lab
+
+            configure_logging(None, level=level)
+            return cmd_lab(args, None)
         settings = load_cli_settings(args)
         logging_to = configure_logging(settings.log_dir, secrets=settings.secrets(), level=level)
         return int(_command(args.command)(args, settings))

@@ -54,4 +54,34 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", help="check the configuration and reach the destination")
     p = command("trust-host", help="trust the SSH server's host key after comparing it")
     p.add_argument("--fingerprint", help="the SHA256:… fingerprint you expect (non-interactive)")
+    _add_lab(sub)
     return parser
+
+
+def _add_lab(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "lab",
+        help="every instrument's status, from the records on the data server (exit 0: all safe)",
+        description="The lab overview: one row per instrument that writes its status record to "
+        "<destination>/.oeleo/status. Exit code 0 when every instrument is safe, 1 when one is "
+        "behind, in error, silent or unreadable (or none has reported), 2 for a usage error.",
+    )
+    p.add_argument(
+        "--dir",
+        action="append",
+        type=Path,
+        metavar="FOLDER",
+        help="a destination folder (holding .oeleo/status) on this computer or a share; "
+        "repeat it for several; default: the configured destination, through its connection",
+    )
+    p.add_argument("--json", action="store_true", help="print the overview as JSON")
+    p.add_argument("--serve", action="store_true", help="serve the table as a read-only web page")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the page listens on (default 127.0.0.1: this computer only; 0.0.0.0: all)",
+    )
+    p.add_argument("--port", type=int, default=8765, help="port of the page (default 8765)")
+    p.add_argument(
+        "--refresh", type=float, default=30.0, metavar="SECONDS", help="page refresh (default 30)"
+    )

@@ -17,6 +17,7 @@ from oeleo_gui.engine.connectors.base import (
     Connector,
     RemoteEntry,
     flattened_or_mirrored,
+    is_oeleo_path,
     is_temp_name,
 )
 from oeleo_gui.engine.events import CancelToken, CheckReport, FileCode, FileResult, Outcome
@@ -51,6 +52,8 @@ def compare(
     connector.connect()
     listing = connector.list_files(recursive=mirror or destination_name is not None, cancel=cancel)
     swept = _sweep_stale_temps(connector, listing, now)
+    for rel in [rel for rel in listing if is_oeleo_path(rel)]:
+        del listing[rel]  # status records are no data: never foreign, missing or out of sync
     rows = store.all_rows()
     present, missing, out_of_sync, in_sync = [], [], [], []
     local_md5: dict[str, str] = {}

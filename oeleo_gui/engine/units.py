@@ -1,5 +1,5 @@
-"""Sizes and times in words for people; the command line, the windows and the verdict print
-them the same way."""
+"""Sizes, times and durations in words for people; the command line, the windows, the verdict
+and the lab overview print them the same way."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def when_text(when: datetime | None, now: datetime) -> str:
     if when.date() == now.date():
         return f"{when:%H:%M}"
     return f"{when:%d %b %H:%M}"
+
+
+def format_duration(seconds: float) -> str:
+    """`90` -> `2 min`, `5400` -> `1.5 h`, `200000` -> `2 days`: rounded, for ages and intervals."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        hours = f"{seconds / 3600:.1f}".removesuffix(".0")
+        return f"{hours} h"
+    return f"{round(seconds / 86400)} days"

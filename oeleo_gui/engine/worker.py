@@ -47,6 +47,7 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.lab.record import publish_if_due
 from oeleo_gui.engine.logsetup import NAMES_ESCAPED
 from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
@@ -240,6 +241,8 @@ class Engine:
                 summary = replace(summary, other_run_pid=other_run)
             elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
                 self._record_run(summary)  # (a configuration problem opens no database)
+            if kind is RunKind.SYNC and other_run is None and not cancelled:
+                self._publish_status(error)  # this instrument's record for the lab overview
         finally:
             lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
@@ -276,6 +279,21 @@ class Engine:
             self.store.record_run(summary)
         except Exception as exc:  # history is nice to have; never let it hide the real outcome
             log.warning("could not record the run in the history: %s", exc)
+
+    def _publish_status(self, error: OeleoError | None) -> None:
+        """This instrument's status record for the lab overview, when due (`lab.record`): not
+        to a destination that stopped the run (it cannot take it), nor for a configuration
+        problem before any database exists (none is made for it)."""
+        if isinstance(error, DestinationError):
+            return
+        if isinstance(error, ConfigError) and not self.settings.db_path.is_file():
+            return
+        try:
+            connector, store = self.connector, self.store
+        except Exception as exc:
+            log.debug("no status record without a destination and database: %s", exc)
+            return
+        publish_if_due(self.settings, connector, store, clock=self._clock)
 
     def _sync(
         self,

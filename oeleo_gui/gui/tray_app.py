@@ -28,6 +28,7 @@ from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui import autostart
 from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus
 from oeleo_gui.gui.headless import configure_logging
+from oeleo_gui.gui.lab_menu import LabMenu
 from oeleo_gui.gui.notifier import Notice, Notifier
 from oeleo_gui.gui.schedule_timer import FolderWatcher, ScheduleTimer
 from oeleo_gui.gui.tray import MenuItem, TrayIcon, TrayState, TrayView, tray_view
@@ -92,6 +93,7 @@ class TrayApp(QObject):
         self._demo_timer.setInterval(GROW_INTERVAL_MS)
         self._demo_timer.timeout.connect(self._on_demo_timer_timeout)
         self._connect()
+        self.lab_menu = LabMenu(self)  # "Lab overview…", when other instruments report here
 
     def _connect(self) -> None:
         e = self.engine

@@ -30,9 +30,12 @@ def put(folder: Path, rel: str, content: str | bytes, mtime: float | None = OLD)
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` by relative path (the destination as a person would see it)."""
+    """Every data file under `folder` by relative path (the destination as a person would see
+    it; its `.oeleo/` status record for the lab overview is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not (rel := p.relative_to(folder).as_posix()).startswith(".oeleo/")
     }
 
 

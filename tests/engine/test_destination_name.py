@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from oeleo_gui.engine.connectors.base import is_oeleo_path
 from oeleo_gui.engine.events import Outcome
 from oeleo_gui.engine.worker import Engine
 from tests.conftest import write_file
@@ -16,8 +17,11 @@ def by_folder(rel_path: str) -> str:
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 

@@ -15,16 +15,18 @@ from pathlib import Path
 from oeleo_gui.cli import main
 from oeleo_gui.engine import transfer
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors.base import is_oeleo_path
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.events import FileCode
 from tests.conftest import unprivileged_or_skip, write_file
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its top-level `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
+        rel: p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 
@@ -343,7 +345,7 @@ def test_a_name_with_a_line_break_cannot_forge_a_line(tmp_path: Path, capsys) ->
     log_lines = (tmp_path / "logs" / "oeleo.log").read_text(encoding="utf-8").splitlines()
     assert not any(line.startswith(forged) for line in log_lines)
     assert any(f"evil[line break]{forged}.res ->" in line for line in log_lines)
-    assert sorted(p.name for p in (tmp_path / "pub").iterdir()) == sorted(
+    assert sorted(p.name for p in (tmp_path / "pub").iterdir() if p.name != ".oeleo") == sorted(
         [f"evil\n{forged}.res", "fail\nFAILED: nothing.res"]
     )
 

@@ -18,7 +18,7 @@ import pytest
 from oeleo_gui.engine import transfer
 from oeleo_gui.engine import worker as worker_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.connectors.base import is_temp_name
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.local import os_details as local_os
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
@@ -34,8 +34,11 @@ from tests.conftest import write_file
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
 from oeleo_gui.engine.settings import secret_store
 from oeleo_gui.engine.settings.envfile import read_env_values
+from oeleo_gui.engine.settings.instrument import computer_name, instrument_file_stem
 from oeleo_gui.engine.settings.path_rules import (
     nesting_problem,
     path_text_problem,
@@ -102,6 +103,13 @@ class Settings:
     sharepoint: SharePointSettings | None = None
     ignored: tuple[str, ...] = ()
     """Warnings for OELEO_*/OA_* names that are no setting (see `ignored_variables`)."""
+    instrument_name: str = ""
+    """OELEO_INSTRUMENT_NAME, else the computer's name: this PC's row in the lab overview."""
+
+    @property
+    def instrument_file_stem(self) -> str:
+        """The instrument's name as a file name: its status record is `<stem>.json`."""
+        return instrument_file_stem(self.instrument_name)
 
     @property
     def run_interval_seconds(self) -> float:
@@ -323,6 +331,7 @@ def settings_from_values(
         ssh=_ssh(r) if kind is DestinationKind.SSH else None,
         sharepoint=_sharepoint(r) if kind is DestinationKind.SHAREPOINT else None,
         ignored=ignored_variables(values),
+        instrument_name=r.text("OELEO_INSTRUMENT_NAME") or computer_name(),
     )
     if check_folders:
         reported = {p.key for p in r.problems}

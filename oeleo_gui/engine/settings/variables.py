@@ -248,6 +248,14 @@ VARIABLES: tuple[Variable, ...] = (
         "Folder for oeleo.log (default: the user's log folder).",
     ),
     _V(
+        "OELEO_INSTRUMENT_NAME",
+        "Advanced",
+        VarKind.TEXT,
+        "",
+        "This instrument's name in the lab overview on the data server (default: the "
+        "computer's name).",
+    ),
+    _V(
         "OELEO_SETTLE_SECONDS",
         "Advanced",
         VarKind.FLOAT,

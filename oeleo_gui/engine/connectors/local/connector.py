@@ -26,6 +26,7 @@ from oeleo_gui.engine.connectors.base import (
     Upload,
     is_temp_name,
     temp_name_for,
+    too_large,
 )
 from oeleo_gui.engine.connectors.local.durability import FlushAhead
 from oeleo_gui.engine.connectors.local.os_details import (
@@ -220,6 +221,25 @@ class LocalConnector:
                     continue
         return result
 
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        try:
+            with open(self._native(rel_path), "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if is_network_gone(exc) or not self.root.exists():
+                raise Unreachable(
+                    f"The destination {self.description} is not reachable ({exc.strerror or exc}).",
+                    "Check the network share.",
+                ) from exc
+            raise FileError(
+                f"Cannot read {rel_path} in {self.description}: {exc.strerror or exc}.", ""
+            ) from exc
+        if len(data) > max_bytes:
+            raise too_large(rel_path, self.description, max_bytes)
+        return data
+
     # --- writing --------------------------------------------------------------------------------
     def upload_temp(
         self,
@@ -325,7 +345,7 @@ class LocalConnector:
         self._forget_readback(rel_path)
         try:
             os.unlink(self._native(rel_path))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there: nothing to remove
             pass
         except OSError as exc:
             log.warning("could not remove %s: %s", rel_path, exc)

@@ -32,6 +32,7 @@ from oeleo_gui.engine.connectors.base import (
     RemoteEntry,
     Upload,
     temp_name_for,
+    too_large,
 )
 from oeleo_gui.engine.connectors.ssh import hostkeys
 from oeleo_gui.engine.connectors.ssh.batching import (
@@ -301,6 +302,18 @@ class SshConnector:
         except FileNotFoundError:
             return None
         return digest.hexdigest()
+
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        sftp = self._require_sftp()
+        with self._errors(rel_path):
+            try:
+                with sftp.open(self._remote(rel_path), "rb") as f:
+                    data = f.read(max_bytes + 1)
+            except FileNotFoundError:
+                return None
+        if len(data) > max_bytes:
+            raise too_large(rel_path, self.description, max_bytes)
+        return data
 
     # --- writing ---------------------------------------------------------------------------------
     def upload_temp(

@@ -13,6 +13,7 @@ import keyring
 import keyring.backends.null
 import pytest
 
+from oeleo_gui.engine.connectors.base import is_oeleo_path
 from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.settings.config import settings_from_values
@@ -32,8 +33,11 @@ def write(root: Path, rel: str, content: bytes, *, mtime: float = OLD) -> Path:
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 
