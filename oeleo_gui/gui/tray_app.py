@@ -30,7 +30,8 @@ from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, St
 from oeleo_gui.gui.headless import configure_logging
 from oeleo_gui.gui.notifier import Notice, Notifier
 from oeleo_gui.gui.schedule_timer import FolderWatcher, ScheduleTimer
-from oeleo_gui.gui.tray import MenuItem, TrayIcon, TrayState, TrayView, tray_view
+from oeleo_gui.gui.tray import TrayIcon
+from oeleo_gui.gui.tray_view import MenuItem, TrayState, TrayView, tray_view
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.gui.notifier import Notice
-from oeleo_gui.gui.tray import IconState, TrayView
+from oeleo_gui.gui.tray_view import IconState, TrayView
 
 TIMEOUT = 10_000
 

@@ -8,7 +8,7 @@ import pytest
 
 from oeleo_gui.engine.events import FileProgress, RunKind
 from oeleo_gui.gui.resources import icon_path
-from oeleo_gui.gui.tray import IconState, MenuItem, TrayState, format_count, tray_view
+from oeleo_gui.gui.tray_view import IconState, MenuItem, TrayState, format_count, tray_view
 
 NOW = datetime(2026, 11, 24, 14, 30)
 

@@ -21,8 +21,8 @@ from PySide6.QtCore import QEventLoop, QPoint, QRect
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
 
 import oeleo_gui.gui  # noqa: F401 - the PySide6 6.12 / Python 3.11 guard, before any Qt call
-from oeleo_gui.gui.tray import IconState
 from oeleo_gui.gui.tray_app import TrayApp
+from oeleo_gui.gui.tray_view import IconState
 
 DEADLINE = 20.0
 
