@@ -42,9 +42,17 @@ QUIT_QUESTION = (
 )
 
 
+def question_box(question: str) -> QMessageBox:
+    """A Yes/No question whose default (Enter) is No: quitting by accident loses nothing."""
+    box = QMessageBox(QMessageBox.Icon.Question, "oeleo-gui", question)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    return box
+
+
 def ask_user(question: str) -> bool:
-    answer = QMessageBox.question(None, "oeleo-gui", question)
-    return answer == QMessageBox.StandardButton.Yes
+    return question_box(question).exec() == QMessageBox.StandardButton.Yes
 
 
 class TrayApp(QObject):
@@ -368,8 +376,13 @@ class TrayApp(QObject):
             f"server.\n\nConfiguration: {self.env_file or 'none yet'}",
         )
 
+    @property
+    def is_copying(self) -> bool:
+        """A sync has started sending files (not merely looking for them)."""
+        return self.engine.busy_kind is RunKind.SYNC and self.state.progress is not None
+
     def quit_action(self) -> None:
-        if self.engine.busy_kind is RunKind.SYNC and not self._confirm(QUIT_QUESTION):
+        if self.is_copying and not self._confirm(QUIT_QUESTION):
             return
         self.shutdown()
         if self._quit_app is not None:

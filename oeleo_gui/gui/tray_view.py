@@ -149,7 +149,7 @@ def _status_line(state: TrayState, icon: IconState) -> str:
         p = state.progress
         if p is None or p.file_count == 0:
             return "Looking for new files…"
-        return f"Copying {p.file_index} of {p.file_count} — {p.percent} %"
+        return f"Copying {p.files_text()}"
     if icon is IconState.PAUSED:
         waiting = f" · {_files(state.files_waiting)} waiting" if state.files_waiting else ""
         return "Paused" + waiting

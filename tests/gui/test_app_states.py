@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from PySide6.QtWidgets import QMessageBox
+
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.settings.config import Settings
+from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui.notifier import Notice
+from oeleo_gui.gui.tray_app import QUIT_QUESTION, question_box
 from oeleo_gui.gui.tray_view import IconState, TrayView
 
 TIMEOUT = 10_000
@@ -44,7 +50,7 @@ def test_whole_run_goes_pending_syncing_idle(  # type: ignore[no-untyped-def]
     app.start()
     qtbot.waitUntil(gate.entered.is_set, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: app.view.state is IconState.SYNCING, timeout=TIMEOUT)
-    assert app.view.status_line.startswith(("Copying 1 of 1", "Looking for new files"))
+    assert app.view.status_line.startswith(("Copying 0 of 1 file · ", "Looking for new files"))
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         gate.open()
     assert app.view.state is IconState.IDLE
@@ -143,6 +149,7 @@ def test_quit_mid_copy_asks_then_cancels_cleanly(  # type: ignore[no-untyped-def
     )
     app.start()
     qtbot.waitUntil(gate.entered.is_set, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: app.is_copying, timeout=TIMEOUT)  # the first progress arrived
     app.quit_action()  # "No": keeps copying
     assert app.engine.is_busy and not quits
     app.quit_action()  # "Yes"
@@ -161,6 +168,40 @@ def test_quit_when_idle_does_not_ask(qtbot, make_tray_app, env_file: Path) -> No
     app.quit_action()
     assert asked == []
     assert app.engine.thread.isFinished()
+
+
+class SlowToConnect(LocalConnector):
+    """A destination that takes its time to answer: the run is busy but copies nothing yet."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def connect(self) -> None:
+        self.entered.set()
+        self.release.wait(TIMEOUT / 1000)
+        super().connect()
+
+
+def test_a_run_that_copies_nothing_yet_is_not_a_copy_in_progress(  # type: ignore[no-untyped-def]
+    qtbot, make_tray_app, env_file: Path, dst: Path
+) -> None:
+    slow = SlowToConnect(dst)
+    app = make_tray_app(env_file, engine_factory=lambda s: Engine(s, connector=slow))
+    app.start()
+    qtbot.waitUntil(slow.entered.is_set, timeout=TIMEOUT)
+    assert app.engine.is_busy and not app.is_copying  # so Quit would not ask
+    with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
+        slow.release.set()
+    assert not app.is_copying
+
+
+def test_the_quit_question_defaults_to_no(qtbot) -> None:  # type: ignore[no-untyped-def]
+    box = question_box(QUIT_QUESTION)
+    qtbot.addWidget(box)
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert box.escapeButton() is box.button(QMessageBox.StandardButton.No)
 
 
 def test_failing_destination_turns_error_and_recovers(  # type: ignore[no-untyped-def]

@@ -46,9 +46,10 @@ def test_syncing_shows_progress_and_animates() -> None:
         file_count=17,
         run_bytes_done=45,
         run_bytes_total=100,
+        files_done=2,
     )
     views = [tray_view(state(running=RunKind.SYNC, progress=progress, frame=f)) for f in range(5)]
-    assert views[0].status_line == "Copying 3 of 17 — 45 %"
+    assert views[0].status_line == "Copying 2 of 17 files · 45 %"
     assert [v.icon_name for v in views] == [
         "tray-syncing-0",
         "tray-syncing-1",
