@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QStyle, QSystemTrayIcon
 
 from oeleo_gui.gui.notifier import Notice
 from oeleo_gui.gui.resources import icon_path
-from oeleo_gui.gui.tray_view import MENU_ORDER, SEPARATOR_AFTER, MenuItem, TrayView
+from oeleo_gui.gui.tray_view import MENU_ORDER, SEPARATOR_AFTER, SUBMENUS, MenuItem, TrayView
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +36,29 @@ class TrayIcon(QObject):
         self.status_action.setEnabled(False)
         self.menu.addSeparator()
         self.actions: dict[MenuItem, QAction] = {}
+        self.submenus: dict[MenuItem, QMenu] = {}
         for item in MENU_ORDER:
-            action = self.menu.addAction(item.value)
-            action.setObjectName(f"action_{item.value}")
-            action.triggered.connect(lambda _checked=False, it=item: self.action_triggered.emit(it))
-            self.actions[item] = action
+            if item in SUBMENUS:
+                submenu = self.menu.addMenu(item.value)
+                submenu.setObjectName(f"menu_{item.value}")
+                self.submenus[item] = submenu
+                self.actions[item] = submenu.menuAction()
+                for sub_item in SUBMENUS[item]:
+                    self._add_action(submenu, sub_item)
+            else:
+                self._add_action(self.menu, item)
             if item in SEPARATOR_AFTER:
                 self.menu.addSeparator()
         self.tray = QSystemTrayIcon(self)
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._on_tray_activated)
         self.view: TrayView | None = None
+
+    def _add_action(self, menu: QMenu, item: MenuItem) -> None:
+        action = menu.addAction(item.value)
+        action.setObjectName(f"action_{item.value}")
+        action.triggered.connect(lambda _checked=False, it=item: self.action_triggered.emit(it))
+        self.actions[item] = action
 
     def icon(self, name: str) -> QIcon:
         if name not in self._icons:
@@ -73,6 +85,7 @@ class TrayIcon(QObject):
             action.setEnabled(entry.enabled)
             action.setCheckable(entry.checkable)
             action.setChecked(entry.checked)
+            action.setVisible(entry.visible)
         self.view = view
 
     def show(self) -> None:

@@ -14,48 +14,29 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from oeleo_gui import __version__
 from oeleo_gui.demo import GROW_INTERVAL_MS, GROW_TIMES, DemoSetup, grow
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.events import CheckReport, FileProgress, RunKind, RunStarted, RunSummary
 from oeleo_gui.engine.settings.config import Settings, load_settings
-from oeleo_gui.engine.settings.paths import default_env_file, user_log_dir
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui import autostart
 from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus
 from oeleo_gui.gui.headless import configure_logging
 from oeleo_gui.gui.notifier import Notice, Notifier
-from oeleo_gui.gui.schedule_timer import FolderWatcher, ScheduleTimer
+from oeleo_gui.gui.schedule_timer import WAKE_CHECK_MS, FolderWatcher, ScheduleTimer
 from oeleo_gui.gui.tray import TrayIcon
-from oeleo_gui.gui.tray_view import MenuItem, TrayState, TrayView, tray_view
+from oeleo_gui.gui.tray_actions import TrayMenuActions, ask_user
+from oeleo_gui.gui.tray_view import TrayState, TrayView, tray_view
+from oeleo_gui.gui.windows import Windows
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 250
-QUIT_QUESTION = (
-    "A file is being copied right now. Quit anyway?\n\n"
-    "The copy in progress is abandoned cleanly and done again at the next start."
-)
 
 
-def question_box(question: str) -> QMessageBox:
-    """A Yes/No question whose default (Enter) is No: quitting by accident loses nothing."""
-    box = QMessageBox(QMessageBox.Icon.Question, "oeleo-gui", question)
-    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
-    return box
-
-
-def ask_user(question: str) -> bool:
-    return question_box(question).exec() == QMessageBox.StandardButton.Yes
-
-
-class TrayApp(QObject):
+class TrayApp(TrayMenuActions, QObject):
     """The tray application's controller for one configuration (`env_file`)."""
 
     view_changed = Signal(object)  # TrayView
@@ -71,6 +52,7 @@ class TrayApp(QObject):
         quit_app: Callable[[], None] | None = None,
         demo: DemoSetup | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        schedule_check_ms: int = WAKE_CHECK_MS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -80,13 +62,13 @@ class TrayApp(QObject):
         self._clock = clock
         self.tray = TrayIcon(self)
         self.engine = EngineThread(engine_factory, self)
-        self.schedule = ScheduleTimer(self, clock=clock)
+        self.schedule = ScheduleTimer(self, clock=clock, wake_check_ms=schedule_check_ms)
         self.watcher = FolderWatcher(self)
         self.notifier = Notifier()
         self.settings: Settings | None = None
         self.state = TrayState(now=clock(), autostart_supported=autostart.is_supported())
         self.view: TrayView | None = None
-        self._windows: dict[str, QWidget] = {}
+        self.windows = Windows(self._notify)
         self._scheduled_run = False
         self._user_check = False
         self._check_first = False
@@ -115,6 +97,7 @@ class TrayApp(QObject):
             lambda: self._update(next_run_at=self.schedule.next_run_at)
         )
         self.schedule.schedule_ended.connect(lambda: self._update(schedule_ended=True))
+        self.schedule.pause_ended.connect(self._on_schedule_pause_ended)
         self.watcher.files_settled.connect(self._on_watcher_files_settled)
         self.tray.action_triggered.connect(self._on_tray_action_triggered)
         self.tray.activated.connect(self.show_self)
@@ -158,9 +141,8 @@ class TrayApp(QObject):
         if settings.watch_folder:
             self.watcher.watch(settings.source, settings.settle_seconds)
         self.engine.request_status(settings)
-        if not self.state.is_paused:
-            self.schedule.start(settings)
-        self.refresh()
+        self.schedule.start(settings)  # a pause stays: the schedule waits for its end
+        self._update(run_limit=self.schedule.run_limit, runs_made=0)
         return True
 
     # --- state → view ---------------------------------------------------------------------------
@@ -235,6 +217,11 @@ class TrayApp(QObject):
         self._refresh_file_list()
         self._after_job()
 
+    def _refresh_file_list(self) -> None:
+        window = self.windows.get("file_list")
+        if window is not None and hasattr(window, "refresh"):
+            window.refresh()
+
     def _after_job(self, *, rearm: bool = True) -> None:
         """Start a run that came due meanwhile, else re-arm the schedule after a run."""
         if self._is_quitting:
@@ -244,6 +231,7 @@ class TrayApp(QObject):
             self._start_sync(scheduled=True)
         elif rearm:
             self.schedule.run_finished(scheduled=self._scheduled_run)
+            self._update(runs_made=self.schedule.runs_made)
 
     def _on_engine_check_finished(self, report: CheckReport) -> None:
         self._frames.stop()
@@ -289,105 +277,6 @@ class TrayApp(QObject):
         except OSError as exc:
             log.warning("demo: could not append to %s: %s", self._demo.growing_file, exc)
 
-    # --- menu -----------------------------------------------------------------------------------
-    def _on_tray_action_triggered(self, item: MenuItem) -> None:
-        getattr(self, f"{item.value}_action")()
-
-    def sync_now_action(self) -> None:
-        if self.engine.is_busy:
-            self._notify(
-                [Notice(title="Already copying", message="A run is going.", is_error=False)]
-            )
-            return
-        self.schedule.stop_wait()
-        self._start_sync(scheduled=False)
-
-    def check_action(self) -> None:
-        if self.settings is None or not self.engine.request_check(self.settings):
-            return
-        self._user_check = True
-        self._update(running=RunKind.CHECK, progress=None)
-        self._frames.start()
-
-    def pause_action(self) -> None:
-        if self.state.is_paused:
-            self._update(is_paused=False)
-            self.schedule.resume()
-        else:
-            self._update(is_paused=True)
-            self.schedule.pause()
-            if self.engine.busy_kind is RunKind.SYNC:
-                self.engine.cancel()
-
-    def settings_action(self) -> None:
-        try:
-            from oeleo_gui.gui.settings_dialog import SettingsDialog
-        except ImportError as exc:
-            self._missing_window("The settings dialog", exc)
-            return
-        env_file = self.env_file or default_env_file()
-        dialog = SettingsDialog(env_file)
-        dialog.settings_saved.connect(self._on_settings_saved)
-        self._show_window("settings", dialog)
-
-    def _on_settings_saved(self, path: object) -> None:
-        self.env_file = Path(str(path))
-        log.info("settings saved to %s; reloading", self.env_file)
-        if self.engine.is_busy:
-            self.engine.cancel()
-        self.load_settings()
-
-    def file_list_action(self) -> None:
-        if self.settings is None:
-            return
-        try:
-            from oeleo_gui.gui.filelist_window import FileListWindow
-        except ImportError as exc:
-            self._missing_window("The file list", exc)
-            return
-        self._show_window("file_list", FileListWindow(self.settings.db_path))
-
-    def open_log_action(self) -> None:
-        try:
-            from oeleo_gui.gui.log_viewer import LogViewer
-        except ImportError as exc:
-            self._missing_window("The log viewer", exc)
-            return
-        log_dir = self.settings.log_dir if self.settings else user_log_dir()
-        self._show_window("log", LogViewer(log_dir))
-
-    def open_source_action(self) -> None:
-        if self.settings is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.settings.source)))
-
-    def autostart_action(self) -> None:
-        wanted = not autostart.is_enabled()
-        try:
-            autostart.set_enabled(wanted, self.env_file)
-        except OSError as exc:
-            self._notify([Notice(title="Start at login", message=str(exc), is_error=True)])
-        self._update(autostart_enabled=autostart.is_enabled())
-
-    def about_action(self) -> None:
-        QMessageBox.about(
-            None,
-            "About oeleo-gui",
-            f"oeleo-gui {__version__}\n\nKeeps this instrument's data files copied to the data "
-            f"server.\n\nConfiguration: {self.env_file or 'none yet'}",
-        )
-
-    @property
-    def is_copying(self) -> bool:
-        """A sync has started sending files (not merely looking for them)."""
-        return self.engine.busy_kind is RunKind.SYNC and self.state.progress is not None
-
-    def quit_action(self) -> None:
-        if self.is_copying and not self._confirm(QUIT_QUESTION):
-            return
-        self.shutdown()
-        if self._quit_app is not None:
-            self._quit_app()
-
     def shutdown(self) -> None:
         """Cancel any run cleanly, stop timers and the engine thread; safe to call twice."""
         if self._is_quitting:
@@ -398,35 +287,6 @@ class TrayApp(QObject):
         self._frames.stop()
         self._demo_timer.stop()
         self.engine.shutdown()
-        for window in self._windows.values():
-            window.close()
+        self.windows.close_all()
         self.tray.hide()
         self.quit_finished.emit()
-
-    # --- other windows --------------------------------------------------------------------------
-    def _show_window(self, key: str, window: QWidget) -> None:
-        old = self._windows.pop(key, None)
-        if old is not None:
-            old.close()
-        self._windows[key] = window
-        window.show()
-        window.raise_()
-        window.activateWindow()
-
-    def _refresh_file_list(self) -> None:
-        window = self._windows.get("file_list")
-        if window is not None and window.isVisible() and hasattr(window, "refresh"):
-            window.refresh()
-
-    def _missing_window(self, what: str, exc: ImportError) -> None:
-        log.error("%s is not available: %s", what, exc)
-        self._notify(
-            [
-                Notice(
-                    title="Not available",
-                    message=f"{what} is not available in this build ({exc}). "
-                    "Edit the .env file by hand meanwhile.",
-                    is_error=True,
-                )
-            ]
-        )

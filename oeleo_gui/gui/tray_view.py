@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from oeleo_gui.engine.events import FileProgress, RunKind
+from oeleo_gui.gui.pause_choice import PauseChoice
 
 SYNC_FRAMES = 4
 
@@ -22,6 +23,7 @@ class IconState(StrEnum):
     PENDING = "pending"  # files waiting: paused, offline, or the next run is not due yet
     ERROR = "error"  # the last run stopped, a file keeps failing, or the configuration is bad
     PAUSED = "paused"
+    ATTENTION = "attention"  # no copying until someone acts (e.g. the run limit is reached)
 
     @property
     def label(self) -> str:
@@ -34,13 +36,19 @@ _STATE_LABELS = {
     IconState.PENDING: "files waiting",
     IconState.ERROR: "problem",
     IconState.PAUSED: "paused",
+    IconState.ATTENTION: "needs attention",
 }
 
 
 class MenuItem(StrEnum):
     SYNC_NOW = "sync_now"
     CHECK = "check"
-    PAUSE = "pause"
+    PAUSE = "pause"  # a submenu: PAUSE_CHOICES
+    PAUSE_30_MINUTES = "pause_30_minutes"
+    PAUSE_1_HOUR = "pause_1_hour"
+    PAUSE_TOMORROW = "pause_tomorrow"
+    PAUSE_UNTIL_RESUMED = "pause_until_resumed"
+    RESUME = "resume"
     SETTINGS = "settings"
     FILE_LIST = "file_list"
     OPEN_LOG = "open_log"
@@ -50,8 +58,15 @@ class MenuItem(StrEnum):
     QUIT = "quit"
 
 
-MENU_ORDER = tuple(MenuItem)
-SEPARATOR_AFTER = frozenset({MenuItem.PAUSE, MenuItem.OPEN_SOURCE, MenuItem.AUTOSTART})
+PAUSE_CHOICES = {
+    MenuItem.PAUSE_30_MINUTES: PauseChoice.MINUTES_30,
+    MenuItem.PAUSE_1_HOUR: PauseChoice.HOUR_1,
+    MenuItem.PAUSE_TOMORROW: PauseChoice.TOMORROW,
+    MenuItem.PAUSE_UNTIL_RESUMED: PauseChoice.UNTIL_RESUMED,
+}
+SUBMENUS = {MenuItem.PAUSE: tuple(PAUSE_CHOICES)}
+MENU_ORDER = tuple(i for i in MenuItem if i not in PAUSE_CHOICES)  # the top level
+SEPARATOR_AFTER = frozenset({MenuItem.RESUME, MenuItem.OPEN_SOURCE, MenuItem.AUTOSTART})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +77,7 @@ class TrayState:
     has_config: bool = True
     config_error: str = ""
     is_paused: bool = False
+    paused_until: datetime | None = None  # a pause that ends by itself
     running: RunKind | None = None
     progress: FileProgress | None = None
     has_run: bool = False  # a sync finished since the app (or the settings) started
@@ -71,7 +87,9 @@ class TrayState:
     last_success: datetime | None = None
     next_run_at: datetime | None = None
     error: str = ""  # the last run's error, one line
-    schedule_ended: bool = False
+    schedule_ended: bool = False  # the run limit is reached: no run is scheduled
+    run_limit: int = 0  # scheduled runs made at most (0: until paused or quit)
+    runs_made: int = 0
     autostart_supported: bool = True
     autostart_enabled: bool = False
     frame: int = 0  # animation frame while syncing
@@ -84,6 +102,7 @@ class MenuEntry:
     enabled: bool
     checkable: bool = False
     checked: bool = False
+    visible: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +143,8 @@ def icon_state(state: TrayState) -> IconState:
         return IconState.PAUSED
     if state.error or state.files_failing:
         return IconState.ERROR
+    if state.schedule_ended:
+        return IconState.ATTENTION
     if state.files_waiting or not state.has_run:
         return IconState.PENDING
     return IconState.IDLE
@@ -152,7 +173,12 @@ def _status_line(state: TrayState, icon: IconState) -> str:
         return f"Copying {p.files_text()}"
     if icon is IconState.PAUSED:
         waiting = f" · {_files(state.files_waiting)} waiting" if state.files_waiting else ""
-        return "Paused" + waiting
+        until = state.paused_until
+        return ("Paused" if until is None else f"Paused until {format_time(until, state.now)}") + (
+            waiting
+        )
+    if icon is IconState.ATTENTION:
+        return f"Not copying: the run limit is reached ({state.run_limit} runs)"
     if icon is IconState.ERROR:
         if state.error:
             return "Not copying: " + _short(state.error, 55)
@@ -171,14 +197,22 @@ def _tooltip(state: TrayState, icon: IconState, status: str) -> str:
         lines.append(f"Last successful run: {format_time(state.last_success, state.now)}")
         lines.append(f"Files copied: {format_count(state.files_copied)}")
         lines.append(f"Files waiting: {format_count(state.files_waiting)}")
-        if state.is_paused:
-            lines.append("Next run: paused")
+        if state.is_paused and state.paused_until is not None:
+            until = format_time(state.paused_until, state.now)
+            lines.append(f"Next run: paused until {until}, then it resumes by itself")
+        elif state.is_paused:
+            lines.append("Next run: paused until you choose Resume")
         elif state.next_run_at is not None:
             lines.append(f"Next run: {format_time(state.next_run_at, state.now)}")
         elif state.schedule_ended:
-            lines.append("Next run: none scheduled (run limit reached; use Sync now)")
+            lines.append(
+                "Next run: none scheduled. Use Sync now, or clear “Maximum runs” in Settings "
+                "to keep copying."
+            )
         elif state.running is None:
             lines.append("Next run: not scheduled")
+        if state.run_limit:
+            lines.append(f"Run limit: {state.runs_made} of {state.run_limit} scheduled runs made")
     problem = state.config_error or state.error
     if not problem and state.files_failing:
         problem = f"{_files(len(state.files_failing))} keep failing, e.g. {state.files_failing[0]}"
@@ -203,10 +237,16 @@ def tray_view(state: TrayState) -> TrayView:
             enabled=usable and idle and not state.is_paused,
         ),
         MenuEntry(item=MenuItem.CHECK, label="Check against destination", enabled=usable and idle),
+        MenuEntry(item=MenuItem.PAUSE, label="Pause", enabled=usable, visible=not state.is_paused),
+        *(
+            MenuEntry(item=item, label=choice.label, enabled=usable)
+            for item, choice in PAUSE_CHOICES.items()
+        ),
         MenuEntry(
-            item=MenuItem.PAUSE,
-            label="Resume" if state.is_paused else "Pause",
+            item=MenuItem.RESUME,
+            label="Resume now" if state.paused_until is not None else "Resume",
             enabled=usable,
+            visible=state.is_paused,
         ),
         MenuEntry(item=MenuItem.SETTINGS, label="Settings…", enabled=True),
         MenuEntry(item=MenuItem.FILE_LIST, label="File list…", enabled=usable),

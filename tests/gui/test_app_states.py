@@ -13,7 +13,7 @@ from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui.notifier import Notice
-from oeleo_gui.gui.tray_app import QUIT_QUESTION, question_box
+from oeleo_gui.gui.tray_actions import QUIT_QUESTION, question_box
 from oeleo_gui.gui.tray_view import IconState, TrayView
 
 TIMEOUT = 10_000

@@ -7,8 +7,16 @@ from datetime import datetime
 import pytest
 
 from oeleo_gui.engine.events import FileProgress, RunKind
+from oeleo_gui.gui.pause_choice import PauseChoice
 from oeleo_gui.gui.resources import icon_path
-from oeleo_gui.gui.tray_view import IconState, MenuItem, TrayState, format_count, tray_view
+from oeleo_gui.gui.tray_view import (
+    SUBMENUS,
+    IconState,
+    MenuItem,
+    TrayState,
+    format_count,
+    tray_view,
+)
 
 NOW = datetime(2026, 11, 24, 14, 30)
 
@@ -84,10 +92,59 @@ def test_error_from_run_and_from_a_file_that_keeps_failing() -> None:
 def test_paused_turns_pause_into_resume() -> None:
     view = tray_view(state(is_paused=True, next_run_at=None, files_waiting=2))
     assert view.state is IconState.PAUSED
-    assert view.entry(MenuItem.PAUSE).label == "Resume"
+    assert not view.entry(MenuItem.PAUSE).visible
+    assert view.entry(MenuItem.RESUME).visible
+    assert view.entry(MenuItem.RESUME).label == "Resume"
     assert not view.enabled[MenuItem.SYNC_NOW]
-    assert "Next run: paused" in view.tooltip
+    assert "Next run: paused until you choose Resume" in view.tooltip
     assert view.status_line == "Paused · 2 files waiting"
+
+
+def test_a_pause_for_a_while_says_until_when() -> None:
+    until = datetime(2026, 11, 24, 15, 0)
+    view = tray_view(state(is_paused=True, paused_until=until, next_run_at=None))
+    assert view.state is IconState.PAUSED
+    assert view.status_line == "Paused until 15:00"
+    assert "Next run: paused until 15:00, then it resumes by itself" in view.tooltip
+    assert view.entry(MenuItem.RESUME).label == "Resume now"
+    tomorrow = tray_view(state(is_paused=True, paused_until=datetime(2026, 11, 25, 7, 0)))
+    assert tomorrow.status_line == "Paused until 25 Nov 07:00"
+
+
+def test_pause_offers_four_lengths() -> None:
+    view = tray_view(state())
+    assert view.entry(MenuItem.PAUSE).visible and not view.entry(MenuItem.RESUME).visible
+    assert [view.entry(item).label for item in SUBMENUS[MenuItem.PAUSE]] == [
+        "For 30 minutes",
+        "For 1 hour",
+        "Until tomorrow 07:00",
+        "Until I resume",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("choice", "until"),
+    [
+        (PauseChoice.MINUTES_30, datetime(2026, 11, 24, 15, 0)),
+        (PauseChoice.HOUR_1, datetime(2026, 11, 24, 15, 30)),
+        (PauseChoice.TOMORROW, datetime(2026, 11, 25, 7, 0)),
+        (PauseChoice.UNTIL_RESUMED, None),
+    ],
+)
+def test_when_a_pause_ends(choice: PauseChoice, until: datetime | None) -> None:
+    assert choice.until(NOW) == until
+
+
+def test_the_run_limit_is_shown_and_reaching_it_needs_attention() -> None:
+    running = tray_view(state(run_limit=200, runs_made=12))
+    assert running.state is IconState.IDLE
+    assert "Run limit: 12 of 200 scheduled runs made" in running.tooltip
+    assert "Run limit" not in tray_view(state()).tooltip  # no limit set: nothing to say
+    ended = tray_view(state(run_limit=200, runs_made=200, schedule_ended=True, next_run_at=None))
+    assert ended.state is IconState.ATTENTION
+    assert ended.icon_name == "tray-attention"
+    assert ended.status_line == "Not copying: the run limit is reached (200 runs)"
+    assert "clear “Maximum runs” in Settings" in ended.tooltip
 
 
 def test_no_configuration_leaves_only_what_can_help() -> None:
@@ -115,10 +172,14 @@ def test_bad_configuration_shows_the_reason_not_a_traceback() -> None:
 
 def test_menu_order_and_labels() -> None:
     view = tray_view(state())
-    assert [e.label for e in view.entries] == [
+    assert [e.label for e in view.entries if e.visible] == [
         "Sync now",
         "Check against destination",
         "Pause",
+        "For 30 minutes",
+        "For 1 hour",
+        "Until tomorrow 07:00",
+        "Until I resume",
         "Settings…",
         "File list…",
         "Open log",
