@@ -32,6 +32,28 @@ _CODE_LABELS = {
 }
 
 
+class FileState(StrEnum):
+    """Why a selected file is not (or not in its current version) at the destination, kept
+    between runs in the database's `file_state` table."""
+
+    WAITING = "waiting"  # still being written: waits for the settle time (or the maximum wait)
+    LIVE = "live"  # a live copy of a file still being written is at the destination
+    HELD_OPEN = "held_open"  # the OS reports it locked by another program
+    FAILED = "failed"  # copying it failed
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    FileState.WAITING: "still being written",
+    FileState.LIVE: "live copy",
+    FileState.HELD_OPEN: "held open by another program",
+    FileState.FAILED: "failed",
+}
+
+
 class RunKind(StrEnum):
     SYNC = "sync"
     CHECK = "check"
@@ -48,6 +70,7 @@ class Outcome(StrEnum):
     LOCKED = "locked"  # code 2: never copy
     FAILED = "failed"
     WOULD_COPY = "would copy"  # preview only
+    LIVE_COPIED = "live copy"  # a whole, verified earlier state of a file still being written
 
     @property
     def is_waiting(self) -> bool:
@@ -122,6 +145,7 @@ class FileResult:
     size: int = 0
     external_name: str = ""
     moved_aside: str = ""  # destination file kept under this name before being replaced
+    since: datetime | None = None  # waiting, held open or failing since (when known)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,6 +166,7 @@ class RunSummary:
     error_hint: str = ""
     cancelled: bool = False
     would_copy: tuple[FileResult, ...] = ()  # preview only
+    live: tuple[FileResult, ...] = ()  # live copies made of files still being written
 
     @property
     def duration(self) -> float:
@@ -159,6 +184,8 @@ class RunSummary:
         if self.error:
             return f"Stopped: {self.error}"
         parts = [f"{len(self.copied)} copied", f"{self.unchanged} unchanged"]
+        if self.live:
+            parts.append(f"{len(self.live)} live cop{'y' if len(self.live) == 1 else 'ies'}")
         if self.waiting:
             parts.append(f"{self.waiting} waiting")
         if self.locked:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
-from oeleo_gui.engine.bookkeeping.store import FileRow
+from oeleo_gui.engine.bookkeeping.rows import FileRow, FileStateRow
 from oeleo_gui.engine.connectors.base import flattened_or_mirrored
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.scanner import LocalFile
+from oeleo_gui.engine.settling import Settle, decide_settle
 
 
 class Action(StrEnum):
@@ -23,6 +24,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     LOCKED = "locked"
     SETTLING = "settling"
+    LIVE_COPY = "live copy"  # still being written, for longer than the maximum wait
     CLASH = "clash"
 
 
@@ -67,6 +69,8 @@ def plan(
     now: float,
     settle_seconds: float,
     mirror_subdirs: bool,
+    states: Mapping[str, FileStateRow] | None = None,
+    max_wait_seconds: float = 0.0,
 ) -> Plan:
     """Decide for every file; `clean` holds (size, mtime_ns) of rows a file can match unchanged.
 
@@ -74,6 +78,7 @@ def plan(
     only for the files that did not match, which is what keeps a re-run of 20 000 files cheap.
     """
     claimed_dest: dict[str, str] = {}
+    states = states or {}
     todo: list[LocalFile] = []
     unchanged = 0
     stats_of = clean.get
@@ -106,7 +111,14 @@ def plan(
             if candidate is not None and candidate.is_legacy and f.name not in adopted:
                 row, legacy_name = candidate, f.name
                 adopted.add(f.name)
-        action, reason = _decide(f, row, dest_rel, claimed_dest, now, settle_seconds)
+        settle = decide_settle(
+            f,
+            states.get(f.rel_path),
+            now=now,
+            settle_seconds=settle_seconds,
+            max_wait_seconds=max_wait_seconds,
+        )
+        action, reason = _decide(f, row, dest_rel, claimed_dest, settle)
         if action is Action.UNCHANGED:
             unchanged += 1
         else:
@@ -119,23 +131,21 @@ def _decide(
     row: FileRow | None,
     dest_rel: str,
     claimed_dest: dict[str, str],
-    now: float,
-    settle_seconds: float,
+    settle: tuple[Settle, str],
 ) -> tuple[Action, str]:
     if row is not None and row.code is FileCode.LOCKED:
         return Action.LOCKED, "locked – never copy (code 2)"
-    age = now - f.mtime
-    if age < settle_seconds:
-        return Action.SETTLING, (
-            f"modified {max(age, 0):.0f} s ago; waiting until it is {settle_seconds:.0f} s old, "
-            "in case it is still being written"
-        )
+    verdict, settle_reason = settle
+    if verdict is Settle.WAITING:
+        return Action.SETTLING, settle_reason
     if dest_rel in claimed_dest:
         return Action.CLASH, (
             f"same destination name as {claimed_dest[dest_rel]}; set OA_EXTERNAL_SUBDIRS=true "
             "to keep subfolders apart"
         )
     claimed_dest[dest_rel] = f.rel_path
+    if verdict is Settle.LIVE_DUE:
+        return Action.LIVE_COPY, settle_reason
     if row is None:
         return Action.COPY, "new file"
     if row.code is FileCode.COPY:

@@ -7,6 +7,7 @@ A lost connection is retried from scratch after a bounded, cancellable backoff.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -28,7 +29,8 @@ from oeleo_gui.engine.errors import (
 )
 from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
-from oeleo_gui.engine.planner import Decision
+from oeleo_gui.engine.live_copy import LIVE_ATTEMPTS, LIVE_RETRY_PAUSE, judge_live_copy
+from oeleo_gui.engine.planner import Action, Decision
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500
@@ -148,6 +150,7 @@ class BatchCopier:
         self.bytes_copied = 0
         self._undiscarded: set[str] = set()
         self._in_flight = ""
+        self._live_mtime: dict[str, int | None] = {}  # temp name -> mtime of the state copied
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
         for batch in batches(decisions):
@@ -226,14 +229,10 @@ class BatchCopier:
         self._in_flight = temp  # stays set only if an unexpected error propagates
         upload = None
         try:
-            upload = self.connector.upload_temp(
-                self._source_prefix + native(rel),
-                d.dest_rel,
-                temp_rel_path=temp,
-                mtime=d.file.mtime,
-                progress=lambda done: self.progress.update(rel, done, d.file.size),
-                cancel=self.cancel,
-            )
+            if d.action is Action.LIVE_COPY:
+                upload = self._upload_live(d, temp)
+            else:
+                upload = self._upload(d, temp)
         except SourceBusy as exc:
             self._finish(
                 FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
@@ -245,6 +244,55 @@ class BatchCopier:
         self._in_flight = ""
         self.progress.finish_file(rel, d.file.size)
         return upload
+
+    def _upload(self, d: Decision, temp: str) -> Upload:
+        rel = d.file.rel_path
+        return self.connector.upload_temp(
+            self._source_prefix + native(rel),
+            d.dest_rel,
+            temp_rel_path=temp,
+            mtime=d.file.mtime,
+            progress=lambda done: self.progress.update(rel, done, d.file.size),
+            cancel=self.cancel,
+        )
+
+    def _upload_live(self, d: Decision, temp: str) -> Upload | None:
+        """A copy of a file still being written, kept only when it is a state the file had
+        (see `live_copy`); a torn copy is removed at once and tried again a few times."""
+        source = self._source_prefix + native(d.file.rel_path)
+        why = ""
+        for attempt in range(1, LIVE_ATTEMPTS + 1):
+            before = os.stat(source)
+            upload = self._upload(d._replace(file=d.file._replace(size=before.st_size)), temp)
+            after = os.stat(source)
+            verdict = judge_live_copy(
+                source,
+                before,
+                after,
+                copied_size=upload.size,
+                copied_md5=upload.md5,
+                cancel=self.cancel,
+            )
+            if verdict.accepted:
+                log.debug("live copy of %s accepted: %s", d.file.rel_path, verdict.how)
+                self._live_mtime[temp] = verdict.mtime_ns
+                state_time = (verdict.mtime_ns or before.st_mtime_ns) / 1e9
+                return dataclasses.replace(upload, mtime=state_time)
+            why = verdict.how
+            self.connector.remove(temp)
+            log.debug("live copy %d of %s discarded: %s", attempt, d.file.rel_path, why)
+            if attempt < LIVE_ATTEMPTS and self.cancel.wait(LIVE_RETRY_PAUSE):
+                raise Cancelled()
+        self._finish(
+            FileResult(
+                rel_path=d.file.rel_path,
+                outcome=Outcome.SETTLING,
+                reason=f"still being written: its live copy was {why} {LIVE_ATTEMPTS} times; "
+                "tried again at the next run",
+                size=d.file.size,
+            )
+        )
+        return None
 
     def _fail(self, d: Decision, exc: FileError) -> None:
         log.warning("%s not copied: %s", d.file.rel_path, exc)
@@ -289,7 +337,7 @@ class BatchCopier:
                         "It will be copied again at the next run.",
                     ),
                 )
-            elif not self._source_unchanged(d, upload):
+            elif d.action is not Action.LIVE_COPY and not self._source_unchanged(d, upload):
                 self._discard([upload])
                 exc = ChangedDuringCopy(f"{d.file.rel_path} changed while it was copied.", "")
                 self._finish(
@@ -309,8 +357,16 @@ class BatchCopier:
                 cancel.raise_if_cancelled()
                 self.connector.commit(upload)
                 external = self.connector.external_name(d.dest_rel)
+                live = d.action is Action.LIVE_COPY
+                mtime_ns = self._live_mtime.pop(upload.temp_rel_path, None) if live else None
                 records.append(
-                    (d.file.rel_path, external, upload.md5, upload.size, d.file.mtime_ns)
+                    (
+                        d.file.rel_path,
+                        external,
+                        upload.md5,
+                        upload.size,
+                        mtime_ns if live else d.file.mtime_ns,
+                    )
                 )
                 if d.legacy_name:
                     self.store.adopt_legacy(
@@ -320,7 +376,7 @@ class BatchCopier:
                 self._finish(
                     FileResult(
                         rel_path=d.file.rel_path,
-                        outcome=Outcome.COPIED,
+                        outcome=Outcome.LIVE_COPIED if live else Outcome.COPIED,
                         reason=d.reason,
                         size=upload.size,
                         external_name=external,

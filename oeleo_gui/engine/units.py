@@ -1,6 +1,9 @@
-"""Sizes in words for people; the command line and the windows print them the same way."""
+"""Sizes and times in words for people; the command line, the windows and the verdict print
+them the same way."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def format_size(size: int | None, missing: str = "") -> str:
@@ -13,3 +16,12 @@ def format_size(size: int | None, missing: str = "") -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def when_text(when: datetime | None, now: datetime) -> str:
+    """A time for people: `14:02` today, `28 Nov 14:02` on another day, `never` for None."""
+    if when is None:
+        return "never"
+    if when.date() == now.date():
+        return f"{when:%H:%M}"
+    return f"{when:%d %b %H:%M}"

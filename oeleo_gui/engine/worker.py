@@ -8,11 +8,15 @@ that ask for `preflight()`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from oeleo_gui.engine.bookkeeping.rows import FileStateRow
+from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
+from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checking import compare
 from oeleo_gui.engine.connectors import make_connector
@@ -40,6 +44,7 @@ from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
 from oeleo_gui.engine.scanner import LocalFile, scan, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
+from oeleo_gui.engine.state_keeping import next_states
 from oeleo_gui.engine.transfer import BatchCopier, Progress
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,8 @@ class Engine:
         self._connector = connector
         self._store = store
         self._clock = clock
+        self._run_states: dict[str, FileStateRow] | None = None  # during a sync run
+        self._seen: dict[str, LocalFile] = {}
         for warning in settings.ignored:  # once per configuration, not at every run
             log.warning("%s", warning)
 
@@ -101,6 +108,7 @@ class Engine:
         self,
         clean: Mapping[str, tuple[int, int]],
         rows_for: RowsFor,
+        states: Mapping[str, FileStateRow],
         cancel: CancelToken | None = None,
     ) -> Plan:
         """Decide for every source file; unchanged files are counted during the scan.
@@ -125,6 +133,8 @@ class Engine:
             now=self._clock(),
             settle_seconds=settings.settle_seconds,
             mirror_subdirs=mirror,
+            states=states,
+            max_wait_seconds=settings.max_wait_seconds,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -164,12 +174,33 @@ class Engine:
         except (DestinationError, ConfigError, OeleoError) as exc:
             error = exc
             log.error("%s run stopped: %s", kind, exc)
+        if kind is RunKind.SYNC and self._run_states is not None:
+            complete = error is None and not cancelled
+            results = self._keep_states(results, complete=complete)
         summary = _summarise(kind, started, results, counts, error, cancelled)
         if kind is RunKind.SYNC:
             self._record_run(summary)
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
         return summary
+
+    def _keep_states(self, results: list[FileResult], *, complete: bool) -> list[FileResult]:
+        """Remember why files wait or fail (`file_state`), and say since when in the results.
+
+        A complete run saw every file, so the states it did not report end; a stopped or
+        cancelled run only updates the files it reported."""
+        previous, self._run_states = self._run_states or {}, None
+        now = datetime.fromtimestamp(self._clock())
+        kept, ended = next_states(results, previous, self._seen, now)
+        try:
+            store = self.store
+            store.save_file_states(kept, remove=ended, replace_all=complete)
+            if store.get_meta(META_DESTINATION) is None:
+                store.set_meta(META_DESTINATION, self.settings.destination_identity)
+        except Exception as exc:  # the copies are recorded; a lost state only delays a live copy
+            log.warning("could not record which files wait or fail: %s", exc)
+        by_path = {s.rel_path: s for s in kept}
+        return [_with_state(r, by_path.get(r.rel_path)) for r in results]
 
     def _destination_text(self) -> str:
         if self._connector is not None:
@@ -193,7 +224,9 @@ class Engine:
         connector = self.connector
         connector.connect()
         self._sweep_journal(store, connector)
-        planned = self._scan_and_plan(store.clean_stats(), store.rows_for, cancel)
+        self._run_states = store.file_states()
+        planned = self._scan_and_plan(store.clean_stats(), store.rows_for, self._run_states, cancel)
+        self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
         if not to_copy:
@@ -256,7 +289,7 @@ class Engine:
                 d = Decision(
                     d.file, Action.COPY, "content changed", d.dest_rel, d.row, d.legacy_name
                 )
-            if d.action is Action.COPY:
+            if d.action in (Action.COPY, Action.LIVE_COPY):
                 to_copy.append(d)
             elif d.action is Action.UNCHANGED:
                 counts["unchanged"] += 1
@@ -272,9 +305,12 @@ class Engine:
     def _preview(
         self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
     ) -> None:
-        rows = FileListStore.read_only_rows(self.settings.db_path)
+        snapshot = read_snapshot(self.settings.db_path)
+        rows = snapshot.rows
         planned = self._scan_and_plan(
-            clean_stats(rows), lambda names: {n: rows[n] for n in names if n in rows}
+            clean_stats(rows),
+            lambda names: {n: rows[n] for n in names if n in rows},
+            snapshot.states,
         )
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
@@ -293,10 +329,11 @@ class Engine:
     def check(
         self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
     ) -> CheckReport:
-        """Compare the source with the destination (see `checking.compare`)."""
+        """Compare the source with the destination (see `checking.compare`); with `update_db`
+        the database then refers to this destination (no longer "changed, not checked")."""
         self.preflight()
         cancel = cancel or CancelToken()
-        return compare(
+        report = compare(
             self.settings,
             self.connector,
             self.store,
@@ -306,6 +343,17 @@ class Engine:
             cancel=cancel,
             now=self._clock(),
         )
+        if update_db:
+            self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
+        return report
+
+
+def _with_state(result: FileResult, state: FileStateRow | None) -> FileResult:
+    """A waiting, held-open or failing file's result says since when (and, held open, why)."""
+    if state is None:
+        return result
+    reason = state.reason if result.outcome is Outcome.BUSY else result.reason
+    return dataclasses.replace(result, since=state.since, reason=reason)
 
 
 def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:
@@ -338,4 +386,5 @@ def _summarise(
         error_hint=error.hint if error else "",
         cancelled=cancelled,
         would_copy=having(Outcome.WOULD_COPY),
+        live=having(Outcome.LIVE_COPIED),
     )

@@ -226,7 +226,8 @@ def test_a_file_the_instrument_holds_open_waits_for_the_next_run(
     summary = engine.sync()
     assert summary.ok and [r.rel_path for r in summary.copied] == ["done.res"]
     assert [r.rel_path for r in summary.busy] == ["running.res"]
-    assert "in use by another program" in summary.busy[0].reason
+    assert "held open by another program since" in summary.busy[0].reason
+    assert summary.busy[0].since is not None
     assert engine.store.get("running.res") is None and files_in(dst) == {"done.res": b"finished"}
     monkeypatch.setattr(local_os.os, "open", real_open)  # the instrument let go of it
     assert [r.rel_path for r in engine.sync().copied] == ["running.res"]

@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import peewee as pw
 
 from oeleo_gui.engine.bookkeeping.migrations import migrate_database
 from oeleo_gui.engine.bookkeeping.models import make_models
+from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
+from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
+from oeleo_gui.engine.bookkeeping.snapshot import read_rows
 from oeleo_gui.engine.errors import BookkeepingError
-from oeleo_gui.engine.events import FileCode, RunSummary
+from oeleo_gui.engine.events import FileCode
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 15_000
@@ -38,63 +39,7 @@ SORTABLE_COLUMNS = (
 )
 
 
-class FileRow(NamedTuple):
-    """One `filelist` row, as frontends see it (a NamedTuple: the planner loads every row)."""
-
-    id: int
-    rel_path: str
-    code: FileCode
-    checksum: str | None
-    external_name: str | None
-    processed_date: datetime | None
-    size: int | None
-    mtime_ns: int | None
-    last_copied: datetime | None
-    last_error: str | None
-
-    @property
-    def is_legacy(self) -> bool:
-        """Written by upstream oeleo (keyed by bare name, no size/mtime yet)."""
-        return self.size is None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunRow:
-    kind: str
-    started_at: datetime
-    finished_at: datetime
-    copied: int
-    unchanged: int
-    waiting: int
-    failed: int
-    bytes_copied: int
-    error: str | None
-    cancelled: bool
-
-
-def _to_datetime(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-_CODES = {int(c): c for c in FileCode}
-
-
-def _code(value: object) -> FileCode:
-    code = _CODES.get(value)  # type: ignore[call-overload]
-    if code is not None:
-        return code
-    try:
-        return FileCode(int(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return FileCode.COPY  # an unknown hand-typed code is treated as "copy", never as "skip"
-
-
-class FileListStore:
+class FileListStore(RunStateTables):
     """Open (create, migrate or recover) the database at `path`."""
 
     def __init__(self, path: Path) -> None:
@@ -171,51 +116,20 @@ class FileListStore:
     @staticmethod
     def read_only_rows(path: Path) -> dict[str, FileRow]:
         """The rows of a database without creating, migrating or writing it (for `preview`)."""
-        if not Path(path).is_file():
-            return {}
-        try:
-            con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error:
-            return {}
-        try:
-            con.row_factory = sqlite3.Row
-            columns = {r[1] for r in con.execute("PRAGMA table_info(filelist)")}
-            if not columns:
-                return {}
-            rows = {}
-            for r in con.execute("SELECT * FROM filelist"):
-                get = lambda k, r=r: r[k] if k in columns else None  # noqa: E731
-                rows[r["local_name"]] = FileRow(
-                    id=r["id"],
-                    rel_path=r["local_name"],
-                    code=_code(r["code"]),
-                    checksum=r["checksum"],
-                    external_name=r["external_name"],
-                    processed_date=_to_datetime(r["processed_date"]),
-                    size=get("size"),
-                    mtime_ns=get("mtime_ns"),
-                    last_copied=_to_datetime(get("last_copied")),
-                    last_error=get("last_error"),
-                )
-            return rows
-        except sqlite3.Error as exc:
-            log.warning("could not read %s: %s", path, exc)
-            return {}
-        finally:
-            con.close()
+        return read_rows(path)
 
     # --- reading --------------------------------------------------------------------------------
     def _row(self, rec: pw.Model) -> FileRow:
         return FileRow(
             id=rec.id,
             rel_path=rec.local_name,
-            code=_code(rec.code),
+            code=code_of(rec.code),
             checksum=rec.checksum,
             external_name=rec.external_name,
-            processed_date=_to_datetime(rec.processed_date),
+            processed_date=to_datetime(rec.processed_date),
             size=rec.size,
             mtime_ns=rec.mtime_ns,
-            last_copied=_to_datetime(rec.last_copied),
+            last_copied=to_datetime(rec.last_copied),
             last_error=rec.last_error,
         )
 
@@ -231,7 +145,7 @@ class FileListStore:
 
     @staticmethod
     def _light_row(r: Sequence) -> FileRow:  # type: ignore[type-arg]
-        return FileRow(r[0], r[1], _code(r[2]), r[3], r[4], None, r[5], r[6], None, r[7])
+        return FileRow(r[0], r[1], code_of(r[2]), r[3], r[4], None, r[5], r[6], None, r[7])
 
     def all_rows(self) -> dict[str, FileRow]:
         """Every row keyed by relative path (for `check`): one query, no model objects."""
@@ -305,7 +219,7 @@ class FileListStore:
         F = self.models.file
         counts = {code: 0 for code in FileCode}
         for code, n in F.select(F.code, pw.fn.COUNT(F.id)).group_by(F.code).tuples():
-            counts[_code(code)] += n
+            counts[code_of(code)] += n
         return counts
 
     # --- writing --------------------------------------------------------------------------------
@@ -388,68 +302,3 @@ class FileListStore:
                         external_name=external_name,
                         processed_date=now,
                     ).where(F.id == rec.id).execute()
-
-    # --- transfer journal -----------------------------------------------------------------------
-    def journal_add(self, entries: Sequence[tuple[str, str]]) -> None:
-        """Remember temporary names (temp_name, destination) before the uploads start."""
-        now = datetime.now().isoformat(" ")
-        with self.db.atomic():
-            self.db.cursor().executemany(
-                "INSERT OR IGNORE INTO transfer_journal (temp_name, destination, started_at)"
-                " VALUES (?, ?, ?)",
-                [(temp, dest, now) for temp, dest in entries],
-            )
-
-    def journal_remove(self, temp_names: Sequence[str]) -> None:
-        if temp_names:
-            with self.db.atomic():
-                self.db.cursor().executemany(
-                    "DELETE FROM transfer_journal WHERE temp_name = ?", [(t,) for t in temp_names]
-                )
-
-    def journal_entries(self) -> list[tuple[str, str]]:
-        J = self.models.journal
-        return list(J.select(J.temp_name, J.destination).tuples())
-
-    # --- run history ----------------------------------------------------------------------------
-    def record_run(self, summary: RunSummary) -> None:
-        self.models.run.create(
-            kind=str(summary.kind),
-            started_at=summary.started_at,
-            finished_at=summary.finished_at,
-            copied=len(summary.copied),
-            unchanged=summary.unchanged,
-            waiting=summary.waiting,
-            failed=len(summary.failed),
-            bytes_copied=summary.bytes_copied,
-            error=summary.error or None,
-            cancelled=summary.cancelled,
-        )
-
-    def recent_runs(self, limit: int = 20) -> list[RunRow]:
-        R = self.models.run
-        return [
-            RunRow(
-                kind=r.kind,
-                started_at=_to_datetime(r.started_at) or datetime.min,
-                finished_at=_to_datetime(r.finished_at) or datetime.min,
-                copied=r.copied,
-                unchanged=r.unchanged,
-                waiting=r.waiting,
-                failed=r.failed,
-                bytes_copied=r.bytes_copied,
-                error=r.error,
-                cancelled=r.cancelled,
-            )
-            for r in R.select().order_by(R.id.desc()).limit(limit)
-        ]
-
-    def last_successful_run(self) -> datetime | None:
-        R = self.models.run
-        rec = (
-            R.select()
-            .where(R.error.is_null(), R.failed == 0, R.cancelled == False, R.kind == "sync")  # noqa: E712
-            .order_by(R.id.desc())
-            .first()
-        )
-        return _to_datetime(rec.finished_at) if rec else None

@@ -87,6 +87,8 @@ class Settings:
     not_before: datetime | None = None
     not_after: datetime | None = None
     settle_seconds: float = 30.0
+    max_wait_seconds: float = 3600.0
+    """A file changing for longer than this gets a live copy (0: never; wait until it settles)."""
     reconnect_attempts: int = 3
     hours_sleep: float = 0.5
     max_run_intervals: int = 200
@@ -103,6 +105,18 @@ class Settings:
     @property
     def run_interval_seconds(self) -> float:
         return self.hours_sleep * 3600.0
+
+    @property
+    def destination_identity(self) -> str:
+        """Which destination the database's rows refer to, as one comparable line: the kind,
+        the server or site and the folder (a change means the rows say nothing of the new one)."""
+        folder = self.destination.replace("\\", "/").rstrip("/")
+        if self.ssh is not None:
+            return f"ssh://{self.ssh.username}@{self.ssh.host}:{self.ssh.port}/{folder}"
+        if self.sharepoint is not None:
+            sp = self.sharepoint
+            return f"sharepoint://{sp.site_url.rstrip('/')}/{sp.doc_library}/{folder}"
+        return f"local://{folder}"
 
     def secrets(self) -> list[str]:
         """Every secret value in use, for the log filter that masks them."""
@@ -373,6 +387,7 @@ def settings_from_values(values: Mapping[str, str], env_file: Path | None = None
         not_before=_from_date(r),
         not_after=not_after,
         settle_seconds=float(r.number("OELEO_SETTLE_SECONDS", float, 30.0, 0)),
+        max_wait_seconds=float(r.number("OELEO_MAX_WAIT_SECONDS", float, 3600.0, 0)),
         reconnect_attempts=_reconnect_attempts(r),
         hours_sleep=float(r.number("OA_HOURS_SLEEP", float, 0.5, 0)),
         max_run_intervals=int(r.number("OA_MAX_RUN_INTERVALS", int, 200, 0)),

@@ -255,6 +255,14 @@ VARIABLES: tuple[Variable, ...] = (
         "30",
         "A file modified less than this many seconds ago is still being written: wait.",
     ),
+    _V(
+        "OELEO_MAX_WAIT_SECONDS",
+        "Advanced",
+        VarKind.FLOAT,
+        "3600",
+        "A file that keeps changing for longer than this gets a verified live copy anyway "
+        "(0: wait until it settles, however long).",
+    ),
 )
 VARIABLES_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 SECRET_KEYS = frozenset(v.name for v in VARIABLES if v.is_secret)
