@@ -80,6 +80,9 @@ class TrayMenuActions:
     def shutdown(self) -> None:
         raise NotImplementedError
 
+    def request_status(self) -> None:
+        raise NotImplementedError
+
     def _on_tray_action_triggered(self, item: MenuItem) -> None:
         getattr(self, f"{item.value}_action")()
 
@@ -114,6 +117,7 @@ class TrayMenuActions:
         log.info("paused %s", f"until {until:%Y-%m-%d %H:%M}" if until else "until resumed")
         if self.engine.busy_kind is RunKind.SYNC:
             self.engine.cancel()
+        self.request_status()
 
     def pause_30_minutes_action(self) -> None:
         self.pause_for(PauseChoice.MINUTES_30)
@@ -130,9 +134,11 @@ class TrayMenuActions:
     def resume_action(self) -> None:
         self._update(is_paused=False, paused_until=None)
         self.schedule.resume()
+        self.request_status()
 
     def _on_schedule_pause_ended(self) -> None:
         self._update(is_paused=False, paused_until=None)
+        self.request_status()
 
     def settings_action(self) -> None:
         def make() -> QWidget:

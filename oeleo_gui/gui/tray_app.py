@@ -9,6 +9,7 @@ that. The other windows (settings, file list, log) are imported lazily when thei
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -19,10 +20,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from oeleo_gui.demo import GROW_INTERVAL_MS, GROW_TIMES, DemoSetup, grow
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.events import CheckReport, FileProgress, RunKind, RunStarted, RunSummary
+from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings, load_settings
+from oeleo_gui.engine.status import StatusReport
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui import autostart
-from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus
+from oeleo_gui.gui.engine_thread import DestinationChange, EngineFactory, EngineThread, Failure
 from oeleo_gui.gui.headless import configure_logging
 from oeleo_gui.gui.notifier import Notice, Notifier
 from oeleo_gui.gui.schedule_timer import WAKE_CHECK_MS, FolderWatcher, ScheduleTimer
@@ -34,6 +37,10 @@ from oeleo_gui.gui.windows import Windows
 log = logging.getLogger(__name__)
 
 FRAME_MS = 250
+DESTINATION_QUESTION = (
+    "The destination changed.\n\nThe files were copied to {old}; the settings now name "
+    "{new}.\n\nCompare with the new destination now and copy what is missing there?"
+)
 
 
 class TrayApp(TrayMenuActions, QObject):
@@ -74,6 +81,9 @@ class TrayApp(TrayMenuActions, QObject):
         self._check_first = False
         self._is_quitting = False
         self._run_when_free = False  # a run came due while another job was going
+        self._destination_change: DestinationChange | None = None  # seen with the next verdict
+        self._offered_destinations: set[str] = set()
+        self._verdicts_due = 0  # asked for, not come yet (the engine answers in order)
         self._frames = QTimer(self)
         self._frames.setInterval(FRAME_MS)
         self._frames.timeout.connect(self._on_frames_timeout)
@@ -91,12 +101,13 @@ class TrayApp(TrayMenuActions, QObject):
         e.run_finished.connect(self._on_engine_run_finished)
         e.check_finished.connect(self._on_engine_check_finished)
         e.failed.connect(self._on_engine_failed)
-        e.status_read.connect(self._on_engine_status_read)
+        e.status_computed.connect(self._on_engine_status_computed)
+        e.destination_changed.connect(self._on_engine_destination_changed)
         self.schedule.run_due.connect(self._on_schedule_run_due)
         self.schedule.next_run_changed.connect(
             lambda: self._update(next_run_at=self.schedule.next_run_at)
         )
-        self.schedule.schedule_ended.connect(lambda: self._update(schedule_ended=True))
+        self.schedule.schedule_ended.connect(self._on_schedule_schedule_ended)
         self.schedule.pause_ended.connect(self._on_schedule_pause_ended)
         self.watcher.files_settled.connect(self._on_watcher_files_settled)
         self.tray.action_triggered.connect(self._on_tray_action_triggered)
@@ -120,7 +131,9 @@ class TrayApp(TrayMenuActions, QObject):
         self.watcher.stop()
         self.notifier.clear()
         self.settings = None
-        base = replace(self.state, has_run=False, error="", files_failing=(), files_waiting=0)
+        base = replace(
+            self.state, error="", report=None, destination_changed=False, schedule_ended=False
+        )
         if self.env_file is None or not self.env_file.is_file():
             self.state = replace(base, has_config=False, config_error="")
             self.refresh()
@@ -136,14 +149,37 @@ class TrayApp(TrayMenuActions, QObject):
             return False
         configure_logging(settings, console=False)
         self.settings = settings
-        self.state = replace(base, has_config=True, config_error="", schedule_ended=False)
+        self.state = replace(
+            base, has_config=True, config_error="", source_folder=str(settings.source)
+        )
         self._check_first = settings.add_check
         if settings.watch_folder:
             self.watcher.watch(settings.source, settings.settle_seconds)
-        self.engine.request_status(settings)
         self.schedule.start(settings)  # a pause stays: the schedule waits for its end
         self._update(run_limit=self.schedule.run_limit, runs_made=0)
+        self.request_status()
         return True
+
+    def request_status(self) -> None:
+        """Tell the database how the schedule stands and have the verdict worked out again."""
+        if self.settings is not None and not self._is_quitting:
+            self._verdicts_due += 1
+            self._update(verdict_due=True)
+            self.engine.request_status(self.settings, self._schedule_info())
+
+    def _schedule_info(self) -> ScheduleInfo:
+        s = self.schedule
+        return ScheduleInfo(
+            pid=os.getpid(),
+            kind="tray",
+            updated=self._clock(),
+            next_run=s.next_run_at,
+            paused=s.is_paused,
+            paused_until=s.paused_until,
+            run_limit=s.run_limit,
+            runs_made=s.runs_made,
+            limit_reached=s.has_ended,
+        )
 
     # --- state → view ---------------------------------------------------------------------------
     def _update(self, **changes: object) -> None:
@@ -151,9 +187,7 @@ class TrayApp(TrayMenuActions, QObject):
         self.refresh()
 
     def refresh(self) -> None:
-        self.state = replace(
-            self.state, now=self._clock(), files_failing=self.notifier.keeps_failing
-        )
+        self.state = replace(self.state, now=self._clock())
         view = tray_view(self.state)
         if view != self.view:
             self.view = view
@@ -206,12 +240,17 @@ class TrayApp(TrayMenuActions, QObject):
 
     def _on_engine_run_finished(self, summary: RunSummary) -> None:
         self._frames.stop()
-        changes: dict[str, object] = {"running": None, "progress": None, "frame": 0}
+        # A verdict is asked for right after (`_after_job`): until it comes, nothing is green.
+        changes: dict[str, object] = {
+            "running": None,
+            "progress": None,
+            "frame": 0,
+            "verdict_due": True,
+        }
         if summary.error:
             changes["error"] = " ".join(summary.error.split())
         elif not summary.cancelled:
-            changes.update(error="", has_run=True)
-            changes["files_waiting"] = summary.waiting + len(summary.failed)
+            changes["error"] = ""
         self._notify(self.notifier.after_run(summary))
         self._update(**changes)
         self._refresh_file_list()
@@ -223,7 +262,8 @@ class TrayApp(TrayMenuActions, QObject):
             window.refresh()
 
     def _after_job(self, *, rearm: bool = True) -> None:
-        """Start a run that came due meanwhile, else re-arm the schedule after a run."""
+        """Start a run that came due meanwhile, else re-arm the schedule after a run; then have
+        the verdict worked out again."""
         if self._is_quitting:
             return
         if self._run_when_free:
@@ -232,10 +272,11 @@ class TrayApp(TrayMenuActions, QObject):
         elif rearm:
             self.schedule.run_finished(scheduled=self._scheduled_run)
             self._update(runs_made=self.schedule.runs_made)
+        self.request_status()
 
     def _on_engine_check_finished(self, report: CheckReport) -> None:
         self._frames.stop()
-        self._update(running=None, progress=None, error="")
+        self._update(running=None, progress=None, error="", verdict_due=True)
         if self._user_check:
             self._user_check = False
             self._notify(
@@ -257,12 +298,42 @@ class TrayApp(TrayMenuActions, QObject):
     def _on_engine_failed(self, failure: Failure) -> None:
         self._frames.stop()
         was_user_check, self._user_check = self._user_check, False
-        self._update(running=None, progress=None, error=" ".join(failure.title.split()))
+        error = " ".join(failure.title.split())
+        self._update(running=None, progress=None, error=error, verdict_due=True)
         self._notify(self.notifier.after_failure(failure.title, failure.hint))
         self._after_job(rearm=not was_user_check)
 
-    def _on_engine_status_read(self, status: StoreStatus) -> None:
-        self._update(files_copied=status.files_recorded, last_success=status.last_success)
+    def _on_engine_status_computed(self, report: StatusReport) -> None:
+        change, self._destination_change = self._destination_change, None
+        self._verdicts_due = max(0, self._verdicts_due - 1)
+        self._update(
+            report=report,
+            destination_changed=change is not None,
+            verdict_due=self._verdicts_due > 0,
+        )
+        if change is not None and change.configured not in self._offered_destinations:
+            self._offered_destinations.add(change.configured)
+            QTimer.singleShot(0, lambda: self._offer_compare(change))
+
+    def _on_engine_destination_changed(self, change: DestinationChange) -> None:
+        self._destination_change = change  # the verdict that follows says it too
+
+    def _offer_compare(self, change: DestinationChange) -> None:
+        """The files were copied to another destination: compare with this one, copy the rest."""
+        if self._is_quitting or self.settings is None:
+            return
+        question = DESTINATION_QUESTION.format(old=change.recorded, new=change.configured)
+        if not self._confirm(question):
+            log.info("comparing with the new destination %s: not now", change.configured)
+            return
+        log.info("comparing with the new destination %s, then copying", change.configured)
+        self._check_first = True
+        if not self._start_sync(scheduled=False) and not self.engine.is_busy:
+            self._check_first = False  # paused: the menu's Check does it later
+
+    def _on_schedule_schedule_ended(self) -> None:
+        self._update(schedule_ended=True)
+        self.request_status()
 
     def _on_frames_timeout(self) -> None:
         self._update(frame=self.state.frame + 1)

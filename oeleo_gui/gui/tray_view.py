@@ -1,8 +1,11 @@
 """The tray's pure view: `tray_view(state)` maps a `TrayState` to a `TrayView`.
 
-`TrayState` is everything the icon depends on; `tray_view` maps it to the icon name, the tooltip,
-the menu's status line and each item's label and enabled state. No Qt here: it is tested without
-a display, and `tray.TrayIcon` only displays what it returns.
+`TrayState` is everything the icon depends on: above all the engine's verdict (`StatusReport`,
+the one definition of "the data is safe"), plus what only the tray knows at once (a run going,
+a pause, the run limit, an error the verdict has not seen yet). `tray_view` maps it to the icon
+name, the tooltip, the menu's status line and each item's label, enabled state and visibility.
+Green (idle) only when the verdict says safe. No Qt here: it is tested without a display, and
+`tray.TrayIcon` only displays what it returns.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from oeleo_gui.engine.events import FileProgress, RunKind
+from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport
 from oeleo_gui.gui.pause_choice import PauseChoice
 
 SYNC_FRAMES = 4
@@ -76,20 +80,19 @@ class TrayState:
     now: datetime
     has_config: bool = True
     config_error: str = ""
+    report: StatusReport | None = None  # the verdict, computed after every run and change
+    verdict_due: bool = False  # a newer verdict is being worked out (e.g. after a run)
+    source_folder: str = ""  # the data folder, named so in the verdict's sentences
     is_paused: bool = False
     paused_until: datetime | None = None  # a pause that ends by itself
     running: RunKind | None = None
     progress: FileProgress | None = None
-    has_run: bool = False  # a sync finished since the app (or the settings) started
-    files_copied: int = 0
-    files_waiting: int = 0
-    files_failing: tuple[str, ...] = ()  # failed in consecutive runs
-    last_success: datetime | None = None
     next_run_at: datetime | None = None
-    error: str = ""  # the last run's error, one line
+    error: str = ""  # the last run's error, one line (shown before the verdict comes)
     schedule_ended: bool = False  # the run limit is reached: no run is scheduled
     run_limit: int = 0  # scheduled runs made at most (0: until paused or quit)
     runs_made: int = 0
+    destination_changed: bool = False  # the copied rows are of another destination
     autostart_supported: bool = True
     autostart_enabled: bool = False
     frame: int = 0  # animation frame while syncing
@@ -134,6 +137,24 @@ def format_time(when: datetime | None, now: datetime) -> str:
     return f"{when:%d %b %H:%M}"
 
 
+_BY_SAFETY = {
+    SafetyState.IDLE: IconState.IDLE,
+    SafetyState.PENDING: IconState.PENDING,
+    SafetyState.SYNCING: IconState.SYNCING,
+    SafetyState.PAUSED: IconState.PAUSED,
+    SafetyState.ATTENTION: IconState.ATTENTION,
+    SafetyState.ERROR: IconState.ERROR,
+}
+_WORST_FIRST = (
+    IconState.ERROR,
+    IconState.ATTENTION,
+    IconState.PAUSED,
+    IconState.SYNCING,
+    IconState.PENDING,
+    IconState.IDLE,
+)
+
+
 def icon_state(state: TrayState) -> IconState:
     if not state.has_config or state.config_error:
         return IconState.ERROR
@@ -141,13 +162,19 @@ def icon_state(state: TrayState) -> IconState:
         return IconState.SYNCING
     if state.is_paused:
         return IconState.PAUSED
-    if state.error or state.files_failing:
+    if state.error:
         return IconState.ERROR
-    if state.schedule_ended:
-        return IconState.ATTENTION
-    if state.files_waiting or not state.has_run:
-        return IconState.PENDING
-    return IconState.IDLE
+    report = state.report
+    if report is None or state.verdict_due:
+        verdict = IconState.PENDING  # not worked out yet: never green by default
+    elif report.safe:
+        verdict = IconState.IDLE
+    else:
+        verdict = _BY_SAFETY[report.state]
+        verdict = IconState.PENDING if verdict is IconState.IDLE else verdict
+    if state.schedule_ended or state.destination_changed:
+        return min(verdict, IconState.ATTENTION, key=_WORST_FIRST.index)
+    return verdict
 
 
 def _files(n: int) -> str:
@@ -159,7 +186,14 @@ def _short(text: str, limit: int = 70) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _unsafe_files(report: StatusReport | None) -> int:
+    if report is None:
+        return 0
+    return len(report.waiting) + len(report.live) + len(report.failed) + report.not_copied
+
+
 def _status_line(state: TrayState, icon: IconState) -> str:
+    report = state.report
     if not state.has_config:
         return "Not set up yet — choose Settings…"
     if state.config_error:
@@ -172,31 +206,50 @@ def _status_line(state: TrayState, icon: IconState) -> str:
             return "Looking for new files…"
         return f"Copying {p.files_text()}"
     if icon is IconState.PAUSED:
-        waiting = f" · {_files(state.files_waiting)} waiting" if state.files_waiting else ""
+        unsafe = _unsafe_files(report)
+        waiting = f" · {_files(unsafe)} not copied yet" if unsafe else ""
         until = state.paused_until
         return ("Paused" if until is None else f"Paused until {format_time(until, state.now)}") + (
             waiting
         )
-    if icon is IconState.ATTENTION:
+    if state.error:
+        return "Not copying: " + _short(state.error, 55)
+    if state.schedule_ended:
         return f"Not copying: the run limit is reached ({state.run_limit} runs)"
-    if icon is IconState.ERROR:
-        if state.error:
-            return "Not copying: " + _short(state.error, 55)
-        return f"{_files(len(state.files_failing))} keep failing"
-    if icon is IconState.PENDING:
-        when = format_time(state.next_run_at, state.now) if state.next_run_at else ""
-        if not state.has_run:
-            return f"Starting · first run {when}" if when else "Starting…"
-        return f"{_files(state.files_waiting)} waiting" + (f" · next run {when}" if when else "")
-    return f"All {_files(state.files_copied)} copied · {format_time(state.last_success, state.now)}"
+    if state.destination_changed:
+        return "The destination changed: compare with it (Check against destination)"
+    if report is None or (state.verdict_due and icon is IconState.PENDING):
+        return "Looking at the files…"
+    if report.safe:
+        return f"All {_files(report.copied)} copied · {format_time(report.last_success, state.now)}"
+    return _short(_plain(report.reasons[0], state).rstrip("."), 90)
+
+
+def _plain(text: str, state: TrayState) -> str:
+    """The verdict's sentence with the data folder's path said in words (a tray line is short)."""
+    folder = state.source_folder
+    return text.replace(folder, "the data folder") if folder else text
+
+
+def _concern_line(kind: str, c: FileConcern) -> str:
+    return _short(f"{kind} {c.path}: {c.reason}", 110)
 
 
 def _tooltip(state: TrayState, icon: IconState, status: str) -> str:
+    # Windows shows only the first 127 characters of a tray tooltip: what matters comes first.
     lines = [f"oeleo-gui — {icon.label}", status]
+    report = state.report
+    if report is not None and state.has_config and not state.config_error:
+        concerns = [_concern_line("Failing:", c) for c in report.failed[:2]]
+        concerns += [_concern_line("Waiting:", c) for c in (report.waiting + report.live)[:2]]
+        lines += concerns[:3]
+        lines += [f"• {_short(_plain(r, state), 110)}" for r in report.reasons[1:3]]
+        lines.append(f"Last successful run: {format_time(report.last_success, state.now)}")
+        lines.append(
+            f"Files copied: {format_count(report.copied)} of {format_count(report.matched)}"
+            + (f" ({format_count(report.locked)} locked)" if report.locked else "")
+        )
     if state.has_config and not state.config_error:
-        lines.append(f"Last successful run: {format_time(state.last_success, state.now)}")
-        lines.append(f"Files copied: {format_count(state.files_copied)}")
-        lines.append(f"Files waiting: {format_count(state.files_waiting)}")
         if state.is_paused and state.paused_until is not None:
             until = format_time(state.paused_until, state.now)
             lines.append(f"Next run: paused until {until}, then it resumes by itself")
@@ -214,8 +267,6 @@ def _tooltip(state: TrayState, icon: IconState, status: str) -> str:
         if state.run_limit:
             lines.append(f"Run limit: {state.runs_made} of {state.run_limit} scheduled runs made")
     problem = state.config_error or state.error
-    if not problem and state.files_failing:
-        problem = f"{_files(len(state.files_failing))} keep failing, e.g. {state.files_failing[0]}"
     if problem:
         lines.append("Problem: " + _short(problem, 120))
     return "\n".join(dict.fromkeys(lines))  # the status line may repeat the title's words

@@ -32,7 +32,7 @@ def write_env(path: Path, values: dict[str, str]) -> Path:
 
 
 def test_a_pause_for_30_minutes_resumes_by_itself(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write
+    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write, judged
 ) -> None:
     clock = FakeClock()
     app = make_tray_app(env_file, clock=clock, schedule_check_ms=20)
@@ -57,14 +57,16 @@ def test_a_pause_for_30_minutes_resumes_by_itself(  # type: ignore[no-untyped-de
         clock.advance(minutes=2)
     qtbot.waitUntil(lambda: len(summaries) == 1, timeout=TIMEOUT)  # resumed with a run
     assert [r.rel_path for r in summaries[0].copied] == ["while-paused.res"]
+    judged(app)
     assert app.view.state is IconState.IDLE
     assert not app.state.is_paused and app.state.paused_until is None
     assert (dst / "while-paused.res").exists()
 
 
 def test_until_i_resume_waits_for_resume(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, env_file: Path
+    qtbot, make_tray_app, env_file: Path, src: Path, write, judged
 ) -> None:
+    write(src, "a.res", b"a")
     clock = FakeClock()
     app = make_tray_app(env_file, clock=clock, schedule_check_ms=20)
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
@@ -77,7 +79,8 @@ def test_until_i_resume_waits_for_resume(  # type: ignore[no-untyped-def]
     assert app.view.entry(MenuItem.RESUME).visible
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app._on_tray_action_triggered(MenuItem.RESUME)
-    assert app.view.state is IconState.IDLE
+    judged(app)
+    assert app.view.state is IconState.IDLE, app.view.tooltip
 
 
 def test_without_a_run_limit_in_env_the_tray_never_stops(  # type: ignore[no-untyped-def]
