@@ -154,3 +154,45 @@ def test_the_installed_command_runs_without_loading_qt(lab: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_live_copies_and_waiting_files_are_listed_by_sync_files_and_the_log(
+    lab: Path, capsys
+) -> None:
+    """A file written for longer than the maximum wait gets a live copy; the summary, `files
+    --json` (each file's state) and the log say so."""
+    with open(lab / ".env", "a") as fh:
+        fh.write("OELEO_SETTLE_SECONDS=3600\nOELEO_MAX_WAIT_SECONDS=1\n")
+    log = lab / "raw" / "cycler.res"
+    log.write_text("cycle 1\n")  # modified now: still being written
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "waiting: cycler.res" in out
+    listed = {r["rel_path"]: r for r in json.loads(_files_json(capsys))}
+    assert listed["cycler.res"]["state"] == "waiting" and listed["cycler.res"]["code"] is None
+    from oeleo_gui.engine.bookkeeping.store import FileListStore
+
+    with FileListStore(lab / "local2pub.db") as store:  # as if the first wait began long ago
+        states = store.file_states()
+        store.save_file_states(
+            [
+                states["cycler.res"]._replace(
+                    waiting_since=states["cycler.res"].since.replace(year=2020)
+                )
+            ]
+        )
+    with open(log, "a") as fh:
+        fh.write("cycle 2\n")
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "1 live copy" in out and "live copy: cycler.res" in out
+    assert (lab / "pub" / "cycler.res").read_text() == "cycle 1\ncycle 2\n"
+    listed = {r["rel_path"]: r for r in json.loads(_files_json(capsys))}
+    assert listed["cycler.res"]["state"] == "live" and listed["cycler.res"]["live_copied_at"]
+    assert listed["cycler.res"]["code"] == 1
+    assert "live copy: cycler.res" in (lab / "logs" / "oeleo.log").read_text()
+
+
+def _files_json(capsys) -> str:
+    assert main(["files", "--json"]) == 0
+    return capsys.readouterr().out

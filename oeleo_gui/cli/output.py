@@ -85,6 +85,8 @@ def print_summary(summary: RunSummary) -> None:
         print(f"  copied: {r.rel_path}")
     if len(plain) > LISTED_COPIES:
         print(f"  … and {len(plain) - LISTED_COPIES} more (see `oeleo-gui files` or the log)")
+    for r in summary.live:
+        print(f"  live copy: {r.rel_path}  ({r.reason}; the file is still being written)")
     for r in summary.settling + summary.busy:
         print(f"  waiting: {r.rel_path}  ({r.reason})")
     for r in summary.failed:

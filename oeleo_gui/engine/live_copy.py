@@ -58,8 +58,8 @@ def judge_live_copy(
         return LiveVerdict(False, None, "could not be read again")
     if reread != copied_md5:
         return LiveVerdict(False, None, "rewritten while copied")
-    if copied_size == after.st_size == settled.st_size and _same(after, settled):
+    if copied_size == settled.st_size and _same(after, settled):
         return LiveVerdict(True, settled.st_mtime_ns, "the copy equals the file now")
-    if copied_size < after.st_size:
+    if before.st_size < copied_size or copied_size < settled.st_size:
         return LiveVerdict(True, None, "an exact earlier state of a growing file")
     return LiveVerdict(False, None, "changed while checked")

@@ -31,6 +31,7 @@ from oeleo_gui.engine.events import (
     CancelToken,
     CheckReport,
     FileResult,
+    FileState,
     NullReporter,
     Outcome,
     Reporter,
@@ -200,7 +201,9 @@ class Engine:
         except Exception as exc:  # the copies are recorded; a lost state only delays a live copy
             log.warning("could not record which files wait or fail: %s", exc)
         by_path = {s.rel_path: s for s in kept}
-        return [_with_state(r, by_path.get(r.rel_path)) for r in results]
+        results = [_with_state(r, by_path.get(r.rel_path)) for r in results]
+        _log_not_copied(results)
+        return results
 
     def _destination_text(self) -> str:
         if self._connector is not None:
@@ -315,10 +318,12 @@ class Engine:
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
         for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
+            state = snapshot.states.get(d.file.rel_path)
+            held = state is not None and state.state is FileState.HELD_OPEN
             result = FileResult(
                 rel_path=d.file.rel_path,
                 outcome=Outcome.WOULD_COPY,
-                reason=d.reason,
+                reason=f"{d.reason}; {state.reason}" if held and state else d.reason,
                 size=d.file.size,
                 external_name=d.dest_rel,
             )
@@ -346,6 +351,23 @@ class Engine:
         if update_db:
             self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
         return report
+
+
+def _log_not_copied(results: list[FileResult]) -> None:
+    """One log record naming every file that waits, is held open or got a live copy (failures
+    are logged where they happen), so the log says why a file is not at the destination."""
+    words = {
+        Outcome.SETTLING: "waiting",
+        Outcome.BUSY: "held open",
+        Outcome.LIVE_COPIED: "live copy",
+    }
+    lines = [
+        f"{words[r.outcome]}: {r.rel_path} ({r.reason})" for r in results if r.outcome in words
+    ]
+    if lines:
+        log.info(
+            "%d file(s) not copied in their final version:\n  %s", len(lines), "\n  ".join(lines)
+        )
 
 
 def _with_state(result: FileResult, state: FileStateRow | None) -> FileResult:
