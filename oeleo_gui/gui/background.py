@@ -60,6 +60,7 @@ class BackgroundJob(Generic[T]):
         self._on_done = on_done
         self._on_error = on_error
         self._abandoned = threading.Event()
+        self._delivered = False
         self._relay = _Relay(self._deliver)
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -77,7 +78,13 @@ class BackgroundJob(Generic[T]):
 
     @property
     def is_running(self) -> bool:
+        """The thread still runs (it may have handed over its result already)."""
         return self.thread.is_alive()
+
+    @property
+    def is_pending(self) -> bool:
+        """Its result has not reached the GUI thread yet, and nobody gave up on it."""
+        return not self._delivered and not self._abandoned.is_set()
 
     def _run(self) -> None:
         try:
@@ -91,5 +98,6 @@ class BackgroundJob(Generic[T]):
             log.debug("%s finished after the application closed", self.thread.name)
 
     def _deliver(self, result: object) -> None:
+        self._delivered = True
         if not self._abandoned.is_set():
             self._on_done(result)  # type: ignore[arg-type]

@@ -69,7 +69,7 @@ class ConnectionTester(QObject):
     @property
     def is_running(self) -> bool:
         """A test was started and its result has not arrived yet."""
-        return self.job is not None and not self.job.is_abandoned
+        return self.job is not None and self.job.is_pending
 
     def start(self, settings: Settings, trust: HostKeyInfo | None = None) -> None:
         self.abandon()

@@ -165,7 +165,7 @@ class TrayMenuActions:
         def make() -> QWidget:
             from oeleo_gui.gui.filelist_window import FileListWindow
 
-            return FileListWindow(settings.db_path, source_dir=settings.source)
+            return FileListWindow(settings)
 
         self.windows.open("file_list", make, "The file list")
 
