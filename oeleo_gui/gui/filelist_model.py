@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -168,6 +169,7 @@ class FileStatusModel(QAbstractTableModel):
         self._clock = clock
         self._now = clock()
         self._all: list[FileStatus] = []
+        self._counts: dict[FileStatusKind, int] | None = None
         self._shown: list[FileStatus] = []
         self._text = ""
         self._attention_only = False
@@ -181,6 +183,7 @@ class FileStatusModel(QAbstractTableModel):
         self.beginResetModel()
         self._now = self._clock()
         self._all = list(statuses)
+        self._counts = None
         self._apply()
         self.endResetModel()
 
@@ -216,13 +219,14 @@ class FileStatusModel(QAbstractTableModel):
         return len(self._all)
 
     def counts(self) -> dict[FileStatusKind, int]:
-        counts = dict.fromkeys(FileStatusKind, 0)
-        for s in self._all:
-            counts[s.kind] += 1
-        return counts
+        """How many loaded files are in each state (counted once per load or change)."""
+        if self._counts is None:
+            counted = Counter(s.kind for s in self._all)
+            self._counts = {k: counted.get(k, 0) for k in FileStatusKind}
+        return self._counts
 
     def attention_count(self) -> int:
-        return sum(1 for s in self._all if needs_attention(s))
+        return sum(n for k, n in self.counts().items() if not k.is_safe)
 
     def status_at(self, row: int) -> FileStatus:
         return self._shown[row]
@@ -306,6 +310,7 @@ class FileStatusModel(QAbstractTableModel):
         log.info("Set %d file(s) to %r", written, code.label)
         changed = {self._shown[r].rel_path: self._with_code(self._shown[r], code) for r in targets}
         self._all = [changed.get(s.rel_path, s) for s in self._all]
+        self._counts = None
         for r in targets:
             self._shown[r] = changed[self._shown[r].rel_path]
         last = len(COLUMNS) - 1
