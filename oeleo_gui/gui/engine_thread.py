@@ -36,6 +36,7 @@ from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.status import SafetyState, StatusReport, compute_status
 from oeleo_gui.engine.worker import Engine
+from oeleo_gui.gui.background import collector_held_off
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ class EngineWorker(QObject):
                     recorded=recorded, configured=settings.destination_identity
                 )
                 self.destination_changed.emit(change)
-            report = compute_status(settings, snapshot=snapshot, schedule=schedule)
+            with collector_held_off():  # no GUI pauses for full collections
+                report = compute_status(settings, snapshot=snapshot, schedule=schedule)
         except Exception as exc:  # the top of a worker slot: say so; the next update tries again
             log.exception("could not work out whether the data is safe")
             reason = f"Could not work out whether the data is safe ({exc}); see the log."

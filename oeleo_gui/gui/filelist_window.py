@@ -12,7 +12,6 @@ engine's public modules only; codes are written through its own `FileListStore` 
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -52,7 +51,7 @@ from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.file_status import FileStatus, FileStatusKind
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.status import file_statuses
-from oeleo_gui.gui.background import BackgroundJob
+from oeleo_gui.gui.background import BackgroundJob, collector_held_off
 from oeleo_gui.gui.filelist_model import CODE_COLUMN, KIND_ORDER, FileStatusModel, summary_text
 from oeleo_gui.gui.tray_view import format_count
 
@@ -91,18 +90,8 @@ class CodeDelegate(QStyledItemDelegate):
 
 
 def load_statuses(settings: Settings) -> list[FileStatus]:
-    """`file_statuses` with the cyclic garbage collector held off while it builds its records.
-
-    Building 100 000 records would set off several full collections; each stops every thread,
-    the GUI's too, for a few hundred milliseconds (the records hold no cycles: reference
-    counting frees them)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_held_off():  # no GUI pauses for full collections while it builds the list
         return file_statuses(settings)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class FileListWindow(QWidget):
