@@ -8,8 +8,9 @@ only when a full comparison is asked for). Locked files stay locked when the dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import (
@@ -39,12 +40,16 @@ def compare(
     full: bool,
     cancel: CancelToken,
     now: float,
+    destination_name: Callable[[str], str] | None = None,
 ) -> CheckReport:
-    """Compare the scanned source `files` with what `connector` holds; see the module's doc."""
+    """Compare the scanned source `files` with what `connector` holds; see the module's doc.
+
+    `destination_name` replaces upstream's naming (`flattened_or_mirrored`) when given."""
     started = datetime.now()
     mirror = settings.include_subdirs and settings.external_subdirs
+    name_of = destination_name or partial(flattened_or_mirrored, mirror_subdirs=mirror)
     connector.connect()
-    listing = connector.list_files(recursive=mirror, cancel=cancel)
+    listing = connector.list_files(recursive=mirror or destination_name is not None, cancel=cancel)
     swept = _sweep_stale_temps(connector, listing, now)
     rows = store.all_rows()
     present, missing, out_of_sync, in_sync = [], [], [], []
@@ -52,7 +57,7 @@ def compare(
     same_size = []
     errors: list[FileResult] = []
     for f in files:
-        dest = listing.get(flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror))
+        dest = listing.get(name_of(f.rel_path))
         if dest is None:
             missing.append(f.rel_path)
             continue
@@ -64,9 +69,7 @@ def compare(
     can_hash = connector.capabilities.server_checksums or full
     for start in range(0, len(same_size), HASH_BATCH):
         chunk = same_size[start : start + HASH_BATCH]
-        dest_names = {
-            f.rel_path: flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror) for f in chunk
-        }
+        dest_names = {f.rel_path: name_of(f.rel_path) for f in chunk}
         remote = connector.checksums(list(dest_names.values()), cancel) if can_hash else {}
         for f in chunk:
             row = rows.get(f.rel_path)
@@ -99,9 +102,7 @@ def compare(
                     f.rel_path,
                     FileCode.COPY if f.rel_path in out_set else FileCode.COPY_IF_CHANGED,
                     local_md5.get(f.rel_path) if f.rel_path not in out_set else None,
-                    connector.external_name(
-                        flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror)
-                    ),
+                    connector.external_name(name_of(f.rel_path)),
                     f.size,
                     f.mtime_ns,
                 )

@@ -47,6 +47,8 @@ class Plan(NamedTuple):
 
 RowsFor = Callable[[Collection[str]], Mapping[str, FileRow]]
 """Loads the rows of these relative paths (or bare upstream names); missing ones are left out."""
+DestinationName = Callable[[str], str]
+"""A source file's relative path -> its relative path at the destination (a script's naming)."""
 
 
 def clean_stats(rows: Mapping[str, FileRow]) -> dict[str, tuple[int, int]]:
@@ -71,18 +73,20 @@ def plan(
     mirror_subdirs: bool,
     states: Mapping[str, FileStateRow] | None = None,
     max_wait_seconds: float = 0.0,
+    destination_name: DestinationName | None = None,
 ) -> Plan:
     """Decide for every file; `clean` holds (size, mtime_ns) of rows a file can match unchanged.
 
     A run where nothing changed is one dictionary lookup per file: rows are loaded (`rows_for`)
     only for the files that did not match, which is what keeps a re-run of 20 000 files cheap.
+    `destination_name` replaces upstream's naming (`flattened_or_mirrored`) when given.
     """
     claimed_dest: dict[str, str] = {}
     states = states or {}
     todo: list[LocalFile] = []
     unchanged = 0
     stats_of = clean.get
-    if mirror_subdirs:  # destination names are the unique relative paths: nothing can clash
+    if mirror_subdirs and destination_name is None:  # unique names: nothing can clash
         for f in files:
             if stats_of(f[0]) == f[1:]:
                 unchanged += 1
@@ -90,7 +94,7 @@ def plan(
                 todo.append(f)
     else:  # flattened: an unchanged file keeps the destination name it already has
         for f in files:
-            name = f.name
+            name = f.name if destination_name is None else destination_name(f.rel_path)
             if name not in claimed_dest and stats_of(f[0]) == f[1:]:
                 claimed_dest[name] = f.rel_path
                 unchanged += 1
@@ -103,7 +107,11 @@ def plan(
     decisions: list[Decision] = []
     adopted: set[str] = set()
     for f in todo:
-        dest_rel = flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror_subdirs)
+        dest_rel = (
+            flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror_subdirs)
+            if destination_name is None
+            else destination_name(f.rel_path)
+        )
         row = rows.get(f.rel_path)
         legacy_name = None
         if row is None and "/" in f.rel_path:

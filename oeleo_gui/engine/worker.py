@@ -61,8 +61,12 @@ class Engine:
         connector: Connector | None = None,
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
+        destination_name: Callable[[str], str] | None = None,
     ) -> None:
+        """`destination_name` maps a source file's relative path to its name at the destination
+        (the scripting API's `external_name_generator`); by default upstream's naming."""
         self.settings = settings
+        self.destination_name = destination_name
         self.filter = FileFilter.from_settings(settings)
         self._connector = connector
         self._store = store
@@ -119,7 +123,7 @@ class Engine:
         Otherwise the planner sees every file, to settle name clashes in a fixed order."""
         settings = self.settings
         mirror = settings.include_subdirs and settings.external_subdirs
-        names_unique = mirror or not settings.include_subdirs
+        names_unique = self.destination_name is None and (mirror or not settings.include_subdirs)
         scanned = walk(
             settings.source,
             self.filter,
@@ -136,6 +140,7 @@ class Engine:
             mirror_subdirs=mirror,
             states=states,
             max_wait_seconds=settings.max_wait_seconds,
+            destination_name=self.destination_name,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -347,6 +352,7 @@ class Engine:
             full=full,
             cancel=cancel,
             now=self._clock(),
+            destination_name=self.destination_name,
         )
         if update_db:
             self.store.set_meta(META_DESTINATION, self.settings.destination_identity)

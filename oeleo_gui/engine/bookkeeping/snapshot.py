@@ -24,6 +24,12 @@ from oeleo_gui.engine.bookkeeping.rows import (
 )
 
 log = logging.getLogger(__name__)
+IN_MEMORY = ":memory:"
+
+
+def is_in_memory(path: str | Path) -> bool:
+    """True for SQLite's `:memory:`: a store's private database, which no one else can read."""
+    return str(path) == IN_MEMORY
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +46,7 @@ class Snapshot:
 
 @contextmanager
 def _read_only(path: Path) -> Iterator[sqlite3.Connection | None]:
-    if not Path(path).is_file():
+    if is_in_memory(path) or not Path(path).is_file():
         yield None
         return
     try:

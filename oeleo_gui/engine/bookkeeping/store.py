@@ -3,7 +3,8 @@
 One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
 a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
 anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
-`recovered_from` telling the frontends what happened.
+`recovered_from` telling the frontends what happened. The path `:memory:` (SQLite's name for it)
+opens a private in-memory database instead, for scripts (`oeleo_gui.api`): it is never a file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from oeleo_gui.engine.bookkeeping.migrations import migrate_database
 from oeleo_gui.engine.bookkeeping.models import make_models
 from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
 from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
-from oeleo_gui.engine.bookkeeping.snapshot import read_rows
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, is_in_memory, read_rows
 from oeleo_gui.engine.errors import BookkeepingError
 from oeleo_gui.engine.events import FileCode
 
@@ -40,12 +41,16 @@ SORTABLE_COLUMNS = (
 
 
 class FileListStore(RunStateTables):
-    """Open (create, migrate or recover) the database at `path`."""
+    """Open (create, migrate or recover) the database at `path`, or in memory for `:memory:`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.in_memory = is_in_memory(path)
         self.recovered_from: Path | None = None
         self.migrated_from: int | None = None
+        if self.in_memory:
+            self._open_in_memory()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -81,6 +86,16 @@ class FileListStore(RunStateTables):
         self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         self.migrated_from = migrate_database(self.db, self.models, self.path)
 
+    def _open_in_memory(self) -> None:
+        # One connection shared by every thread: a per-thread connection (peewee's default)
+        # would see another, empty database in a second thread.
+        self.db = pw.SqliteDatabase(
+            IN_MEMORY, pragmas={"foreign_keys": 1}, thread_safe=False, check_same_thread=False
+        )
+        self.models = make_models(self.db)
+        self.db.connect()
+        self.migrated_from = migrate_database(self.db, self.models, None)
+
     def _move_corrupt_aside(self, exc: Exception) -> None:
         try:
             self.db.close()
@@ -115,7 +130,9 @@ class FileListStore(RunStateTables):
 
     @staticmethod
     def read_only_rows(path: Path) -> dict[str, FileRow]:
-        """The rows of a database without creating, migrating or writing it (for `preview`)."""
+        """The rows of a database without creating, migrating or writing it (for `preview`).
+
+        Another store's in-memory database cannot be reached: `:memory:` reads as empty."""
         return read_rows(path)
 
     # --- reading --------------------------------------------------------------------------------
