@@ -64,7 +64,8 @@ def count_matches(
     where = "this folder and its subfolders" if settings.include_subdirs else "this folder"
     n = len(files)
     if n == 0:
-        text = f"No file in {where} matches these settings: check the extensions and filters."
+        where = "this folder or its subfolders" if settings.include_subdirs else "this folder"
+        text = f"No file in {where} matches these settings."
     elif n == 1:
         text = f"1 file in {where} matches."
     else:

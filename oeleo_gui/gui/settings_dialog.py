@@ -253,7 +253,9 @@ class SettingsDialog(QDialog):
             extensions_note(values.get("OELEO_FILTER_EXTENSION", ""))
         )
         if any(name in reasons for name in SOURCE_NAMES):
-            self.fields["OELEO_BASE_DIR_FROM"].set_note("")
+            self.fields["OELEO_BASE_DIR_FROM"].set_note(
+                "How many files match is shown once the fields below are right."
+            )
         self.match_counter.request(values)
         self.save_button.setEnabled(not reasons)
         return reasons

@@ -128,6 +128,10 @@ def test_the_count_of_matching_files_follows_the_typing(  # type: ignore[no-unty
     assert note(dialog, "OELEO_BASE_DIR_FROM") == (
         "6 files in this folder and its subfolders match."
     )
+    line_edit(dialog, "OELEO_NOT_AFTER").setText("31.12.2024")  # another Source field is wrong
+    qtbot.waitUntil(
+        lambda: "once the fields below are right" in note(dialog, "OELEO_BASE_DIR_FROM")
+    )
 
 
 def test_rows_do_not_move_while_typing(qtbot, env_file: Path) -> None:  # type: ignore[no-untyped-def]
