@@ -165,13 +165,19 @@ class EngineWorker(QObject):
         self.status_computed.emit(report)
 
     @Slot()
-    def close(self) -> None:
-        """Release the engine (database, connection) in this thread, then stop the thread."""
+    def forget_schedule(self) -> None:
+        """Nobody runs the recorded schedule any more (quit, or settings that cannot work)."""
         if self._wrote_schedule and self._engine is not None:
-            try:  # nobody runs this schedule any more
+            try:
                 self._engine.store.set_meta(META_SCHEDULE, None)
+                self._wrote_schedule = False
             except Exception as exc:
                 log.warning("could not clear the schedule record: %s", exc)
+
+    @Slot()
+    def close(self) -> None:
+        """Release the engine (database, connection) in this thread, then stop the thread."""
+        self.forget_schedule()
         self._close_engine()
         self.closed.emit()
         thread = self.thread()
@@ -207,6 +213,7 @@ class EngineThread(QObject):
     _sync_requested = Signal(object, object)
     _check_requested = Signal(object, object)
     _status_requested = Signal(object, object)
+    _forget_requested = Signal()
     _close_requested = Signal()
 
     def __init__(self, engine_factory: EngineFactory = Engine, parent: QObject | None = None):
@@ -223,6 +230,7 @@ class EngineThread(QObject):
         self._sync_requested.connect(self._worker.sync)
         self._check_requested.connect(self._worker.check)
         self._status_requested.connect(self._worker.update_status)
+        self._forget_requested.connect(self._worker.forget_schedule)
         self._close_requested.connect(self._worker.close)
         w = self._worker
         w.run_started.connect(self.run_started)
@@ -266,6 +274,11 @@ class EngineThread(QObject):
         """Record `schedule` and compute the verdict (queued behind a job that is running)."""
         if not self._is_shut_down:
             self._status_requested.emit(settings, schedule)
+
+    def forget_schedule(self) -> None:
+        """Take the tray's schedule record out of the database (no schedule runs now)."""
+        if not self._is_shut_down:
+            self._forget_requested.emit()
 
     def _request(self, kind: RunKind, settings: Settings, signal: Signal) -> bool:
         if self.is_busy or self._is_shut_down:

@@ -134,6 +134,7 @@ class TrayApp(TrayMenuActions, QObject):
         base = replace(
             self.state, error="", report=None, destination_changed=False, schedule_ended=False
         )
+        self.engine.forget_schedule()  # until settings that work start one again
         if self.env_file is None or not self.env_file.is_file():
             self.state = replace(base, has_config=False, config_error="")
             self.refresh()

@@ -123,3 +123,26 @@ def test_the_trays_schedule_is_seen_by_the_status_command(  # type: ignore[no-un
     after = compute_status(settings)
     assert after.state is not SafetyState.PAUSED
     assert after.checked_at <= datetime.now()
+
+
+def test_settings_that_cannot_work_take_the_schedule_record_away(  # type: ignore[no-untyped-def]
+    qtbot, make_tray_app, tmp_path: Path, env_file: Path, src: Path, write, judged
+) -> None:
+    from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
+    from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+
+    write(src, "a.res", b"a")
+    settings = load_settings(env_file)
+    app = make_tray_app(env_file)
+    with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
+        app.start()
+    judged(app)
+    assert META_SCHEDULE in read_snapshot(settings.db_path).meta
+    bad = tmp_path / "bad.env"
+    bad.write_text("OELEO_FILTER_EXTENSION=.res\n")
+    app._on_settings_saved(bad)  # saved with a mistake: no schedule runs any more
+    assert app.view.state is IconState.ERROR
+    qtbot.waitUntil(
+        lambda: META_SCHEDULE not in read_snapshot(settings.db_path).meta, timeout=TIMEOUT
+    )
+    assert compute_status(settings).next_run is None  # `status` no longer promises a run
