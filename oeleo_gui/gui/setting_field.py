@@ -72,6 +72,8 @@ LABELS = {
     "OELEO_SETTLE_SECONDS": "Settle time (seconds)",
 }
 
+# Where the empty field means something else than the variable's default in the tray.
+PLACEHOLDERS = {"OA_MAX_RUN_INTERVALS": "no limit: the tray runs until paused or quit"}
 _NEW_FILE_OK = frozenset({"OELEO_DB_NAME", "OELEO_KNOWN_HOSTS"})
 _VARIABLE_NAME = re.compile(r"\b(?:OELEO|OA)_[A-Z0-9_]+\b")
 ERROR_COLOR = "#b00020"
@@ -144,7 +146,7 @@ class SettingField(QWidget):
             self.editor.toggled.connect(self.edited)
         else:
             self.editor = QLineEdit(original or "", self)
-            self.editor.setPlaceholderText(variable.default)
+            self.editor.setPlaceholderText(PLACEHOLDERS.get(variable.name, variable.default))
             self.editor.textChanged.connect(self.edited)
             if kind is VarKind.SECRET:
                 self.editor.setEchoMode(QLineEdit.EchoMode.Password)

@@ -134,6 +134,13 @@ def test_the_count_of_matching_files_follows_the_typing(  # type: ignore[no-unty
     )
 
 
+def test_an_empty_run_limit_says_what_it_means_for_the_tray(qtbot, env_file: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = make_dialog(qtbot, env_file)
+    limit = line_edit(dialog, "OA_MAX_RUN_INTERVALS")
+    assert limit.text() == ""
+    assert limit.placeholderText() == "no limit: the tray runs until paused or quit"
+
+
 def test_rows_do_not_move_while_typing(qtbot, env_file: Path) -> None:  # type: ignore[no-untyped-def]
     dialog = make_dialog(qtbot, env_file)
     dialog.show()
