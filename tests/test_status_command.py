@@ -122,19 +122,17 @@ def test_a_live_copy_is_listed(lab: Path, capsys) -> None:  # type: ignore[no-un
 
 
 def test_a_failing_file_is_named_with_its_reason(lab: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    set_env(lab, OA_INCLUDE_SUBDIRS="true", OA_EXTERNAL_SUBDIRS="true")
-    write(lab / "raw" / "sub" / "deep.res", "deep")
-    (lab / "pub" / "sub").write_text("a file where the folder should go")
+    write(lab / "raw" / "Cell_1.res", "upper")  # differs only by case from cell_1.res
     sync(lab, capsys)
     code, report = status(lab, capsys)
     assert code == 1 and report["state"] == "error"
     [failed] = report["failed"]  # type: ignore[misc]
-    assert failed["path"] == "sub/deep.res" and "Could not write" in failed["reason"]
-    assert "sub/deep.res" in str(report["summary"])
+    assert failed["path"] == "cell_1.res" and "differs only by case" in failed["reason"]
+    assert "cell_1.res" in str(report["summary"])
     capsys.readouterr()
     assert run(lab, "status") == 1
     text = capsys.readouterr().out
-    assert text.startswith("NOT SAFE (error)") and "Failing:\n  sub/deep.res — Could not" in text
+    assert text.startswith("NOT SAFE (error)") and "Failing:\n  cell_1.res — " in text
 
 
 def test_nothing_matching_the_filters_needs_attention(lab: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -210,6 +208,15 @@ def test_the_next_run_of_a_running_tray_is_given(lab: Path, capsys) -> None:  # 
     write_schedule(lab, next_run=due)
     code, report = status(lab, capsys)
     assert code == 0 and report["next_run"] == due.isoformat()
+
+
+def test_a_run_of_another_process_is_syncing(lab: Path, capsys, hold_run_lock) -> None:  # type: ignore[no-untyped-def]
+    sync(lab, capsys)
+    write(lab / "raw" / "cell_3.res", "new")
+    with hold_run_lock(lab / "files.db"):  # a tray or a scheduled sync is copying right now
+        code, report = status(lab, capsys)
+    assert code == 3 and report["state"] == "syncing"
+    assert report["safe"] is False
 
 
 def test_a_configuration_problem_is_reported_as_json(lab: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -10,10 +10,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from oeleo_gui.cli.common import EXIT_FAILED, EXIT_USAGE, load_cli_settings
+from oeleo_gui.cli.common import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, load_cli_settings
 from oeleo_gui.cli.parser import build_parser
-from oeleo_gui.engine.errors import ConfigError, OeleoError
+from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
+from oeleo_gui.engine.errors import ConfigError, OeleoError, RunInProgress
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.logsetup import configure_logging
 from oeleo_gui.engine.settings.config import Settings
@@ -60,22 +62,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{exc.title}\n{exc.hint}".rstrip(), file=sys.stderr)
             return EXIT_FAILED
     level = logging.DEBUG if args.verbose else logging.INFO
+    settings: Settings | None = None
+    logging_to: Path | None = None
     try:
         settings = load_cli_settings(args)
-        configure_logging(settings.log_dir, secrets=settings.secrets(), level=level)
+        logging_to = configure_logging(settings.log_dir, secrets=settings.secrets(), level=level)
         return int(_command(args.command)(args, settings))
     except ConfigError as exc:
         print(exc.title, file=sys.stderr)
         print(exc.hint, file=sys.stderr)
         return EXIT_USAGE
+    except RunInProgress as exc:  # `check` while another process copies: not a fault
+        print(f"{exc.title}\n{exc.hint}", file=sys.stderr)
+        return EXIT_SKIPPED
     except OeleoError as exc:
         print(f"{exc.title}\n{exc.hint}".rstrip(), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED
-    except Exception:
+    except Exception as exc:
+        if settings is not None and is_database_error(exc):  # e.g. `lock` on a full disk
+            problem = database_problem(settings.db_path, exc)
+            print(f"{problem.title}\n{problem.hint}", file=sys.stderr)
+            return EXIT_FAILED
+        if logging_to is None:  # no log yet: the message is all there is
+            print(f"Unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
         log.exception("unexpected error")
-        print("Unexpected error; the details are in the log file (oeleo.log).", file=sys.stderr)
+        print(f"Unexpected error; the details are in the log file ({logging_to}).", file=sys.stderr)
         return EXIT_FAILED
 
 

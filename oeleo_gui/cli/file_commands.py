@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from oeleo_gui.cli.common import EXIT_OK, EXIT_USAGE
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import FileCode, FileState
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.units import format_size
@@ -83,11 +84,10 @@ def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
         for rec in records:
             when = rec["last_copied"] or "never"
             size = format_size(rec["size"], "-")
-            state = f"  [{rec['state_reason']}]" if rec["state"] else ""
-            print(
-                f"{rec['status']:<20} {when:<20} {size:>9}  {rec['rel_path']}{state}"
-                + (f"  !! {rec['last_error']}" if rec["last_error"] else "")
-            )
+            state = f"  [{visible(str(rec['state_reason']))}]" if rec["state"] else ""
+            error = f"  !! {visible(str(rec['last_error']))}" if rec["last_error"] else ""
+            name = visible(str(rec["rel_path"]))  # a name must not print as a second line
+            print(f"{rec['status']:<20} {when:<20} {size:>9}  {name}{state}{error}")
         print(f"{len(records)} file(s) in {settings.db_path}")
     return EXIT_OK
 

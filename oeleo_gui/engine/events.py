@@ -167,6 +167,13 @@ class RunSummary:
     cancelled: bool = False
     would_copy: tuple[FileResult, ...] = ()  # preview only
     live: tuple[FileResult, ...] = ()  # live copies made of files still being written
+    other_run_pid: int | None = None
+    """Set when this run was skipped because another process was copying (its pid, 0 unknown)."""
+
+    @property
+    def skipped(self) -> bool:
+        """Another oeleo-gui run held the database: this one did nothing (not an error)."""
+        return self.other_run_pid is not None
 
     @property
     def duration(self) -> float:
@@ -178,9 +185,12 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.error and not self.failed and not self.cancelled
+        return not self.error and not self.failed and not self.cancelled and not self.skipped
 
     def one_line(self) -> str:
+        if self.skipped:
+            who = f"pid {self.other_run_pid}" if self.other_run_pid else "its pid is not known yet"
+            return f"Another oeleo-gui run is copying ({who}); this run was skipped"
         if self.error:
             return f"Stopped: {self.error}"
         parts = [f"{len(self.copied)} copied", f"{self.unchanged} unchanged"]

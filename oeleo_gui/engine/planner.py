@@ -74,19 +74,26 @@ def plan(
     states: Mapping[str, FileStateRow] | None = None,
     max_wait_seconds: float = 0.0,
     destination_name: DestinationName | None = None,
+    present: Collection[str] = (),
 ) -> Plan:
     """Decide for every file; `clean` holds (size, mtime_ns) of rows a file can match unchanged.
 
     A run where nothing changed is one dictionary lookup per file: rows are loaded (`rows_for`)
     only for the files that did not match, which is what keeps a re-run of 20 000 files cheap.
     `destination_name` replaces upstream's naming (`flattened_or_mirrored`) when given.
+    `present`: the unchanged files the scan only counted; they keep their destination names.
+
+    Destination names are claimed without case (issue 13, case 2): on a Windows share, NTFS or
+    macOS `A.csv` and `a.csv` are one file, so the second would replace the first while the
+    database said both were copied. The first claim wins; the other is a clash, as an exact one.
     """
-    claimed_dest: dict[str, str] = {}
+    # casefolded destination name -> (the file that has it, the name as it has it)
+    claimed_dest: dict[str, tuple[str, str]] = {}
     states = states or {}
     todo: list[LocalFile] = []
     unchanged = 0
     stats_of = clean.get
-    if mirror_subdirs and destination_name is None:  # unique names: nothing can clash
+    if mirror_subdirs and destination_name is None:  # the relative paths: only case can clash
         for f in files:
             if stats_of(f[0]) == f[1:]:
                 unchanged += 1
@@ -95,13 +102,21 @@ def plan(
     else:  # flattened: an unchanged file keeps the destination name it already has
         for f in files:
             name = f.name if destination_name is None else destination_name(f.rel_path)
-            if name not in claimed_dest and stats_of(f[0]) == f[1:]:
-                claimed_dest[name] = f.rel_path
+            key = name.casefold()
+            if key not in claimed_dest and stats_of(f[0]) == f[1:]:
+                claimed_dest[key] = (f.rel_path, name)
                 unchanged += 1
             else:
                 todo.append(f)
     if not todo:
         return Plan([], unchanged)
+    for rel_path in present:  # only when something is to do: a casefold per unchanged file
+        name = (
+            flattened_or_mirrored(rel_path, mirror_subdirs=mirror_subdirs)
+            if destination_name is None
+            else destination_name(rel_path)
+        )
+        claimed_dest.setdefault(name.casefold(), (rel_path, name))
     wanted = {f.rel_path for f in todo} | {f.name for f in todo if "/" in f.rel_path}
     rows = rows_for(wanted)
     decisions: list[Decision] = []
@@ -138,7 +153,7 @@ def _decide(
     f: LocalFile,
     row: FileRow | None,
     dest_rel: str,
-    claimed_dest: dict[str, str],
+    claimed_dest: dict[str, tuple[str, str]],
     settle: tuple[Settle, str],
 ) -> tuple[Action, str]:
     if row is not None and row.code is FileCode.LOCKED:
@@ -146,12 +161,10 @@ def _decide(
     verdict, settle_reason = settle
     if verdict is Settle.WAITING:
         return Action.SETTLING, settle_reason
-    if dest_rel in claimed_dest:
-        return Action.CLASH, (
-            f"same destination name as {claimed_dest[dest_rel]}; set OA_EXTERNAL_SUBDIRS=true "
-            "to keep subfolders apart"
-        )
-    claimed_dest[dest_rel] = f.rel_path
+    key = dest_rel.casefold()
+    if key in claimed_dest:
+        return Action.CLASH, _clash_reason(dest_rel, *claimed_dest[key])
+    claimed_dest[key] = (f.rel_path, dest_rel)
     if verdict is Settle.LIVE_DUE:
         return Action.LIVE_COPY, settle_reason
     if row is None:
@@ -165,3 +178,15 @@ def _decide(
     if row.mtime_ns != f.mtime_ns:
         return Action.HASH, "modification time changed: comparing content"
     return Action.UNCHANGED, "unchanged"
+
+
+def _clash_reason(dest_rel: str, other: str, other_dest: str) -> str:
+    if other_dest == dest_rel:
+        return (
+            f"same destination name as {other}; set OA_EXTERNAL_SUBDIRS=true to keep subfolders "
+            "apart"
+        )
+    return (
+        f"its destination name differs only by case from {other}'s, and most destinations "
+        "(Windows shares, NTFS, macOS) take them for one file; rename one of them"
+    )

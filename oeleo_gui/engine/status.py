@@ -9,6 +9,7 @@ database (read only, see `bookkeeping.snapshot`) and the settings. Per-file stat
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDU
 from oeleo_gui.engine.bookkeeping.snapshot import Snapshot, read_snapshot
 from oeleo_gui.engine.file_status import FileStatus, FileStatusKind, file_statuses_from
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.processes import process_exists
+from oeleo_gui.engine.run_lock import lock_holder
 from oeleo_gui.engine.scanner import scan
 from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings
@@ -117,7 +120,10 @@ def file_statuses(
     plain state (see `file_status.FileStatusKind`)."""
     snapshot = snapshot if snapshot is not None else read_snapshot(settings.db_path)
     files = scan(
-        settings.source, FileFilter.from_settings(settings), recursive=settings.include_subdirs
+        settings.source,
+        FileFilter.from_settings(settings),
+        recursive=settings.include_subdirs,
+        exclude=own_files(settings),  # the .env, the database, the log are never "not copied"
     )
     return file_statuses_from(settings, files, snapshot, now=clock())
 
@@ -188,8 +194,15 @@ def compute_status(
         )
     snapshot = snapshot if snapshot is not None else read_snapshot(settings.db_path)
     schedule = schedule or active_schedule(snapshot, now)
+    running = running or _copying_elsewhere(settings)
     statuses = file_statuses(settings, snapshot, clock=clock)
     return _judge(settings, statuses, snapshot, schedule, now, running)
+
+
+def _copying_elsewhere(settings: Settings) -> bool:
+    """Another process (the tray, a scheduled `sync`) holds this database's run lock now."""
+    holder = lock_holder(settings.db_path)
+    return holder is not None and holder != os.getpid()
 
 
 def _stopped(reason: str, now: datetime, interval: float) -> StatusReport:

@@ -13,8 +13,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import Connector, Upload, temp_name_for
@@ -24,12 +23,24 @@ from oeleo_gui.engine.errors import (
     ConnectionLost,
     DestinationError,
     FileError,
+    PathBlocked,
     SourceBusy,
+    SourceGone,
     VerifyFailed,
+    visible,
 )
-from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
+from oeleo_gui.engine.events import (
+    CancelToken,
+    FileCode,
+    FileProgress,
+    FileResult,
+    Outcome,
+    Reporter,
+)
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
 from oeleo_gui.engine.live_copy import LIVE_ATTEMPTS, LIVE_RETRY_PAUSE, judge_live_copy
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
+from oeleo_gui.engine.moving_aside import clear_the_way, keep_foreign_files
 from oeleo_gui.engine.planner import Action, Decision
 
 log = logging.getLogger(__name__)
@@ -55,24 +66,20 @@ def batches(decisions: Sequence[Decision]) -> list[list[Decision]]:
     return out
 
 
-def aside_name(rel_path: str, when: datetime) -> str:
-    """`dir/data.csv` -> `dir/data.oeleo-aside-20261124-140203.csv` (keeps the extension last)."""
-    p = PurePosixPath(rel_path)
-    return str(p.with_name(f"{p.stem}.oeleo-aside-{when:%Y%m%d-%H%M%S}{p.suffix}"))
-
-
 def log_copies(records: Sequence[tuple[str, str, str, int, int]]) -> None:
     """One log record per batch, one line per file: a record per file cost a fifth of a first
-    copy of many small files. The log viewer shows the lines under the record's level."""
+    copy of many small files. The log viewer shows the lines under the record's level. Names
+    are shown with their control characters named: a name must not forge a log line."""
     if not records or not log.isEnabledFor(logging.INFO):
         return
     lines = [
-        f"{rel} -> {external} ({size} bytes, md5 {md5})" for rel, external, md5, size, _ in records
+        f"{visible(rel)} -> {visible(external)} ({size} bytes, md5 {md5})"
+        for rel, external, md5, size, _ in records
     ]
     if len(lines) == 1:
-        log.info("copied %s", lines[0])
+        log.info("copied %s", lines[0], extra=NAMES_ESCAPED)
     else:
-        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines))
+        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines), extra=NAMES_ESCAPED)
 
 
 @dataclass
@@ -151,6 +158,8 @@ class BatchCopier:
         self._undiscarded: set[str] = set()
         self._in_flight = ""
         self._live_mtime: dict[str, int | None] = {}  # temp name -> mtime of the state copied
+        self._cleared: dict[str, str] = {}  # destination name -> where what was in its way went
+        self.locked_meanwhile = 0  # files a technician locked while this run was copying
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
         for batch in batches(decisions):
@@ -193,6 +202,7 @@ class BatchCopier:
 
     def _copy_batch(self, batch: list[Decision]) -> None:
         """Copy one batch; on any failure its uncommitted temporary files are discarded."""
+        batch = self._not_locked_since_planned(batch)
         temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
         self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
         uploads: list[tuple[Decision, Upload]] = []
@@ -219,6 +229,17 @@ class BatchCopier:
             # Names whose removal may have failed stay journalled for the next run's sweep.
             self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
 
+    def _not_locked_since_planned(self, batch: list[Decision]) -> list[Decision]:
+        """The codes are read again just before each batch: a file a technician locked while
+        the run was copying others is not copied (issue 13, case 16)."""
+        rows = self.store.rows_for([d.file.rel_path for d in batch])
+        locked = {rel for rel, row in rows.items() if row.code is FileCode.LOCKED}
+        if not locked:
+            return batch
+        self.locked_meanwhile += len(locked)
+        log.info("not copied, locked meanwhile: %s", ", ".join(sorted(locked)))
+        return [d for d in batch if d.file.rel_path not in locked]
+
     def _upload_one(self, d: Decision, temp: str) -> Upload | None:
         self.cancel.raise_if_cancelled()
         self.progress.start_file()
@@ -229,21 +250,32 @@ class BatchCopier:
         self._in_flight = temp  # stays set only if an unexpected error propagates
         upload = None
         try:
-            if d.action is Action.LIVE_COPY:
-                upload = self._upload_live(d, temp)
-            else:
-                upload = self._upload(d, temp)
+            upload = self._upload_clearing_the_way(d, temp)
         except SourceBusy as exc:
             self._finish(
                 FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
             )
+        except (SourceGone, FileNotFoundError):  # deleted since the scan: nothing to copy
+            log.info("%s was deleted before it could be copied; skipped", rel)
         except FileError as exc:
             self._fail(d, exc)
-        except FileNotFoundError:
-            self._fail(d, FileError(f"{rel} disappeared before it could be copied.", ""))
         self._in_flight = ""
         self.progress.finish_file(rel, d.file.size)
         return upload
+
+    def _upload_clearing_the_way(self, d: Decision, temp: str) -> Upload | None:
+        """Upload; a file standing where a folder must be made is moved aside once, and the
+        upload tried again (issue 13, case 13)."""
+        for attempt in (1, 2):
+            try:
+                if d.action is Action.LIVE_COPY:
+                    return self._upload_live(d, temp)
+                return self._upload(d, temp)
+            except PathBlocked as exc:
+                if attempt == 2:
+                    raise
+                self._cleared[d.dest_rel] = clear_the_way(self.connector, self.store, exc.rel_path)
+        return None
 
     def _upload(self, d: Decision, temp: str) -> Upload:
         rel = d.file.rel_path
@@ -313,12 +345,16 @@ class BatchCopier:
                     raise
                 log.debug("could not remove %s (the next run sweeps it)", upload.temp_rel_path)
 
-    def _source_unchanged(self, d: Decision, upload: Upload) -> bool:
+    def _source_now(self, d: Decision, upload: Upload) -> str:
+        """ "same", "changed" (since it was planned) or "gone" (deleted meanwhile)."""
         try:
             st = os.stat(self._source_prefix + native(d.file.rel_path))
+        except FileNotFoundError:
+            return "gone"
         except OSError:
-            return False
-        return st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
+            return "changed"
+        same = st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
+        return "same" if same else "changed"
 
     def _verify_and_commit(
         self, uploads: list[tuple[Decision, Upload]], cancel: CancelToken
@@ -337,7 +373,10 @@ class BatchCopier:
                         "It will be copied again at the next run.",
                     ),
                 )
-            elif d.action is not Action.LIVE_COPY and not self._source_unchanged(d, upload):
+            elif (now := self._source_now(d, upload)) == "gone":  # not a failure: skipped
+                self._discard([upload])
+                log.info("%s was deleted while it was copied; skipped", d.file.rel_path)
+            elif d.action is not Action.LIVE_COPY and now == "changed":
                 self._discard([upload])
                 exc = ChangedDuringCopy(f"{d.file.rel_path} changed while it was copied.", "")
                 self._finish(
@@ -350,7 +389,7 @@ class BatchCopier:
                 )
             else:
                 good.append((d, upload))
-        asides = self._keep_foreign_files(good, cancel)
+        asides = {**self._cleared, **keep_foreign_files(self.connector, self.store, good, cancel)}
         records = []
         try:
             for d, upload in good:
@@ -387,33 +426,3 @@ class BatchCopier:
             # Only files verified and renamed under their final name are recorded.
             self.store.record_copies(records)
             log_copies(records)
-
-    def _keep_foreign_files(
-        self, good: Sequence[tuple[Decision, Upload]], cancel: CancelToken
-    ) -> dict[str, str]:
-        """Move aside destination files oeleo did not write whose content differs; returns names."""
-        existing = self.connector.stat_many([d.dest_rel for d, _ in good])
-        to_hash = []
-        for d, upload in good:
-            entry = existing.get(d.dest_rel)
-            if entry is not None and entry.size in (upload.size, d.row.size if d.row else None):
-                to_hash.append(d.dest_rel)
-        hashes = self.connector.checksums(to_hash, cancel) if to_hash else {}
-        asides: dict[str, str] = {}
-        now = datetime.now()
-        for d, upload in good:
-            if d.dest_rel not in existing:
-                continue
-            current = hashes.get(d.dest_rel)
-            ours = d.row.checksum if d.row and d.row.external_name else None
-            if current is not None and current in (upload.md5, ours):
-                continue  # identical already, or the version oeleo wrote last time
-            target = aside_name(d.dest_rel, now)
-            self.connector.rename(d.dest_rel, target)
-            asides[d.dest_rel] = target
-            log.warning(
-                "%s at the destination was not written by oeleo and differs: kept as %s",
-                d.dest_rel,
-                target,
-            )
-        return asides

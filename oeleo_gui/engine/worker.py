@@ -12,11 +12,14 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
+from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
-from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checking import compare
 from oeleo_gui.engine.connectors import make_connector
@@ -26,6 +29,8 @@ from oeleo_gui.engine.errors import (
     ConfigError,
     DestinationError,
     OeleoError,
+    RunInProgress,
+    visible,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
@@ -42,8 +47,11 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
-from oeleo_gui.engine.scanner import LocalFile, scan, walk
+from oeleo_gui.engine.run_lock import RunLock
+from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.state_keeping import next_states
 from oeleo_gui.engine.transfer import BatchCopier, Progress
@@ -62,12 +70,18 @@ class Engine:
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
         destination_name: Callable[[str], str] | None = None,
+        run_lock_wait: float | None = None,
     ) -> None:
         """`destination_name` maps a source file's relative path to its name at the destination
-        (the scripting API's `external_name_generator`); by default upstream's naming."""
+        (the scripting API's `external_name_generator`); by default upstream's naming.
+        `run_lock_wait`: seconds a run waits for another process's run on the same database
+        before it is skipped (None: `run_lock.DEFAULT_WAIT_SECONDS`)."""
         self.settings = settings
         self.destination_name = destination_name
+        self._run_lock_wait = run_lock_wait
         self.filter = FileFilter.from_settings(settings)
+        self.own_files = own_files(settings)  # never copied, whatever the filters say
+        self._scan_problems: tuple[tuple[str, str], ...] = ()  # of the last scan
         self._connector = connector
         self._store = store
         self._clock = clock
@@ -101,13 +115,35 @@ class Engine:
         if problems:
             raise ConfigError(problems, str(self.settings.env_file or "the environment"))
 
+    def run_lock(self, cancel: CancelToken | None = None) -> RunLock:
+        """The lock every sync and check holds: one run per database, across processes (none
+        for a private in-memory store: a script's dry run shares it with no one)."""
+        private = self._store is not None and self._store.in_memory
+        db = Path(IN_MEMORY) if private else self.settings.db_path
+        return RunLock(db, wait_seconds=self._run_lock_wait, cancel=cancel)
+
     def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
-        return scan(
+        scanned = walk(
             self.settings.source,
             self.filter,
             recursive=self.settings.include_subdirs,
             cancel=cancel,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
+        return scanned.files
+
+    def _scan_failures(self, reporter: Reporter) -> list[FileResult]:
+        """What the last scan could not see (a folder it cannot list, a name that is not
+        UTF-8), as failures of the run: the files there are not safe (issue 13, cases 7, 8)."""
+        failures = [
+            FileResult(rel_path=what, outcome=Outcome.FAILED, reason=why)
+            for what, why in self._scan_problems
+        ]
+        for result in failures:
+            log.warning("%s not copied: %s", result.rel_path, result.reason)
+            reporter.on_file_done(result)
+        return failures
 
     def _scan_and_plan(
         self,
@@ -130,7 +166,9 @@ class Engine:
             recursive=settings.include_subdirs,
             cancel=cancel,
             known=clean if names_unique else None,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
         planned = plan(
             scanned.files,
             clean,
@@ -141,6 +179,7 @@ class Engine:
             states=states,
             max_wait_seconds=settings.max_wait_seconds,
             destination_name=self.destination_name,
+            present=scanned.matched_paths,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -169,23 +208,40 @@ class Engine:
         counts = {"unchanged": 0, "locked": 0, "bytes": 0}
         error: OeleoError | None = None
         cancelled = False
+        other_run: int | None = None
+        lock = self.run_lock(cancel)
         try:
             self.preflight()
             if kind is RunKind.PREVIEW:
                 self._preview(results, counts, reporter)
             else:
+                lock.acquire()  # held until the run's states and history are written
                 self._sync(results, counts, reporter, cancel)
         except Cancelled:
             cancelled = True
+        except RunInProgress as exc:  # not a fault: the other run does the copying
+            other_run = exc.pid
+            log.info("%s", exc.title)
         except (DestinationError, ConfigError, OeleoError) as exc:
             error = exc
             log.error("%s run stopped: %s", kind, exc)
-        if kind is RunKind.SYNC and self._run_states is not None:
-            complete = error is None and not cancelled
-            results = self._keep_states(results, complete=complete)
-        summary = _summarise(kind, started, results, counts, error, cancelled)
-        if kind is RunKind.SYNC:
-            self._record_run(summary)
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            # the database's disk filled up or turned read-only mid-run: say so, keep it as is
+            error = database_problem(self.settings.db_path, exc)
+            log.error("%s run stopped: %s (%s)", kind, error, exc)
+        try:
+            if kind is RunKind.SYNC and self._run_states is not None:
+                complete = error is None and not cancelled
+                results = self._keep_states(results, complete=complete)
+            summary = _summarise(kind, started, results, counts, error, cancelled)
+            if other_run is not None:
+                summary = replace(summary, other_run_pid=other_run)
+            elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
+                self._record_run(summary)  # (a configuration problem opens no database)
+        finally:
+            lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
         return summary
@@ -236,6 +292,7 @@ class Engine:
         planned = self._scan_and_plan(store.clean_stats(), store.rows_for, self._run_states, cancel)
         self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
+        results.extend(self._scan_failures(reporter))
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
         if not to_copy:
             return  # nothing to copy, so no write probe (a file made and deleted) either
@@ -255,6 +312,7 @@ class Engine:
         finally:
             results.extend(copier.results)
             counts["bytes"] = copier.bytes_copied
+            counts["locked"] += copier.locked_meanwhile
 
     def _sweep_journal(self, store: FileListStore, connector: Connector) -> None:
         """Remove temporary files a crashed or cut-off run left at the destination."""
@@ -282,6 +340,9 @@ class Engine:
                 cancel.raise_if_cancelled()
                 try:
                     md5 = md5_file(source_path(self.settings.source, rel), cancel)
+                except FileNotFoundError:  # deleted since the scan: nothing to copy any more
+                    log.info("%s was deleted before it could be read; skipped", rel)
+                    continue
                 except OSError as exc:
                     results.append(
                         _result(d, Outcome.BUSY, f"cannot be read now: {exc.strerror or exc}")
@@ -322,6 +383,7 @@ class Engine:
         )
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
+        results.extend(self._scan_failures(reporter))
         for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
             state = snapshot.states.get(d.file.rel_path)
             held = state is not None and state.state is FileState.HELD_OPEN
@@ -340,23 +402,27 @@ class Engine:
         self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
     ) -> CheckReport:
         """Compare the source with the destination (see `checking.compare`); with `update_db`
-        the database then refers to this destination (no longer "changed, not checked")."""
+        the database then refers to this destination (no longer "changed, not checked").
+
+        Raises `RunInProgress` when another process runs a sync or check on this database."""
         self.preflight()
         cancel = cancel or CancelToken()
-        report = compare(
-            self.settings,
-            self.connector,
-            self.store,
-            self.scan(cancel),
-            update_db=update_db,
-            full=full,
-            cancel=cancel,
-            now=self._clock(),
-            destination_name=self.destination_name,
-        )
-        if update_db:
-            self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
-        return report
+        with self.run_lock(cancel):  # it sweeps temporary files and may write codes
+            report = compare(
+                self.settings,
+                self.connector,
+                self.store,
+                self.scan(cancel),
+                update_db=update_db,
+                full=full,
+                cancel=cancel,
+                now=self._clock(),
+                destination_name=self.destination_name,
+            )
+            if update_db:
+                self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
+        unseen = tuple(self._scan_failures(NullReporter()))  # never "all in sync" past them
+        return dataclasses.replace(report, errors=unseen + report.errors) if unseen else report
 
 
 def _log_not_copied(results: list[FileResult]) -> None:
@@ -368,11 +434,17 @@ def _log_not_copied(results: list[FileResult]) -> None:
         Outcome.LIVE_COPIED: "live copy",
     }
     lines = [
-        f"{words[r.outcome]}: {r.rel_path} ({r.reason})" for r in results if r.outcome in words
+        f"{words[r.outcome]}: {visible(r.rel_path)} ({visible(r.reason)})"
+        for r in results
+        if r.outcome in words
     ]
-    if lines:
+    if lines:  # names escaped here: the record keeps its one line per file
+        text = "\n  ".join(lines)
         log.info(
-            "%d file(s) not copied in their final version:\n  %s", len(lines), "\n  ".join(lines)
+            "%d file(s) not copied in their final version:\n  %s",
+            len(lines),
+            text,
+            extra=NAMES_ESCAPED,
         )
 
 

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDULE
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
-from oeleo_gui.engine.errors import OeleoError
+from oeleo_gui.engine.errors import OeleoError, RunInProgress
 from oeleo_gui.engine.events import (
     CancelToken,
     FileProgress,
@@ -51,6 +51,7 @@ class Failure:
     kind: RunKind
     title: str
     hint: str = ""
+    other_run_pid: int | None = None  # skipped: another process runs on this database
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,7 +186,12 @@ class EngineWorker(QObject):
             thread.quit()
 
     def _report_failure(self, kind: RunKind, exc: Exception) -> None:
-        if isinstance(exc, OeleoError):
+        if isinstance(exc, RunInProgress):
+            log.info("%s skipped: %s", kind, exc.title)
+            self.failed.emit(
+                Failure(kind=kind, title=exc.title, hint=exc.hint, other_run_pid=exc.pid)
+            )
+        elif isinstance(exc, OeleoError):
             log.error("%s could not run: %s", kind, exc)
             self.failed.emit(Failure(kind=kind, title=exc.title, hint=exc.hint))
         else:

@@ -247,8 +247,11 @@ class TrayApp(TrayMenuActions, QObject):
             "progress": None,
             "frame": 0,
             "verdict_due": True,
+            "elsewhere": _elsewhere(summary.other_run_pid),
         }
-        if summary.error:
+        if summary.skipped:
+            pass  # another process is copying: what the last own run found still holds
+        elif summary.error:
             changes["error"] = " ".join(summary.error.split())
         elif not summary.cancelled:
             changes["error"] = ""
@@ -277,7 +280,7 @@ class TrayApp(TrayMenuActions, QObject):
 
     def _on_engine_check_finished(self, report: CheckReport) -> None:
         self._frames.stop()
-        self._update(running=None, progress=None, error="", verdict_due=True)
+        self._update(running=None, progress=None, error="", elsewhere="", verdict_due=True)
         if self._user_check:
             self._user_check = False
             self._notify(
@@ -299,9 +302,13 @@ class TrayApp(TrayMenuActions, QObject):
     def _on_engine_failed(self, failure: Failure) -> None:
         self._frames.stop()
         was_user_check, self._user_check = self._user_check, False
-        error = " ".join(failure.title.split())
-        self._update(running=None, progress=None, error=error, verdict_due=True)
-        self._notify(self.notifier.after_failure(failure.title, failure.hint))
+        if failure.other_run_pid is not None:  # syncing elsewhere, not an error
+            elsewhere = _elsewhere(failure.other_run_pid)
+            self._update(running=None, progress=None, elsewhere=elsewhere, verdict_due=True)
+        else:
+            error = " ".join(failure.title.split())
+            self._update(running=None, progress=None, elsewhere="", error=error, verdict_due=True)
+            self._notify(self.notifier.after_failure(failure.title, failure.hint))
         self._after_job(rearm=not was_user_check)
 
     def _on_engine_status_computed(self, report: StatusReport) -> None:
@@ -362,3 +369,10 @@ class TrayApp(TrayMenuActions, QObject):
         self.windows.close_all()
         self.tray.hide()
         self.quit_finished.emit()
+
+
+def _elsewhere(pid: int | None) -> str:
+    """The tray's words for a run skipped because another process is copying ("" if not)."""
+    if pid is None:
+        return ""
+    return f"another oeleo-gui run is copying (pid {pid})" if pid else "another run is copying"

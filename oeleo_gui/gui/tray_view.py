@@ -89,6 +89,7 @@ class TrayState:
     progress: FileProgress | None = None
     next_run_at: datetime | None = None
     error: str = ""  # the last run's error, one line (shown before the verdict comes)
+    elsewhere: str = ""  # the last run was skipped: another process is copying (one line)
     schedule_ended: bool = False  # the run limit is reached: no run is scheduled
     run_limit: int = 0  # scheduled runs made at most (0: until paused or quit)
     runs_made: int = 0
@@ -158,7 +159,7 @@ _WORST_FIRST = (
 def icon_state(state: TrayState) -> IconState:
     if not state.has_config or state.config_error:
         return IconState.ERROR
-    if state.running is not None:
+    if state.running is not None or state.elsewhere:
         return IconState.SYNCING
     if state.is_paused:
         return IconState.PAUSED
@@ -200,6 +201,8 @@ def _status_line(state: TrayState, icon: IconState) -> str:
         return "Settings need attention: " + _short(state.config_error, 50)
     if state.running is RunKind.CHECK:
         return "Checking against the destination…"
+    if state.running is None and state.elsewhere:
+        return "Syncing elsewhere: " + _short(state.elsewhere, 55)
     if state.running is not None:
         p = state.progress
         if p is None or p.file_count == 0:

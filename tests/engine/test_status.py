@@ -15,7 +15,7 @@ from oeleo_gui.engine.file_status import FileStatusKind
 from oeleo_gui.engine.runner import run_loop
 from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.status import SafetyState, compute_status, file_statuses
-from tests.conftest import write_file
+from tests.conftest import run_lock_held, write_file
 
 
 def synced(make_engine, **overrides: str):  # type: ignore[no-untyped-def]
@@ -173,3 +173,13 @@ def test_file_statuses_name_every_selected_file_and_gone_rows(make_engine, src) 
     }
     with FileListStore(engine.settings.db_path) as store:
         assert set(store.file_states()) == {"busy.res"}
+
+
+def test_a_run_in_another_process_shows_as_syncing(make_engine, src) -> None:
+    write_file(src, "a.res", "alpha")
+    engine = synced(make_engine)
+    assert compute_status(engine.settings).state is SafetyState.IDLE
+    with run_lock_held(engine.settings.db_path):  # a scheduled `sync` copying right now
+        report = compute_status(engine.settings)
+        assert report.state is SafetyState.SYNCING and report.safe
+    assert compute_status(engine.settings).state is SafetyState.IDLE

@@ -501,7 +501,11 @@ def test_a_dropped_connection_is_reconnected_and_the_file_retried(
 
 def test_a_corrupt_database_is_moved_aside_and_the_run_goes_on(make_engine, src, tmp_path) -> None:
     db = tmp_path / "oeleo.db"
-    db.write_bytes(b"this is not a database, it was cut by a power failure" * 100)
+    with FileListStore(db) as store:  # a real database, whose schema page is then damaged
+        store.set_code(["z.res"], FileCode.LOCKED)
+    with open(db, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"cut by a power failure" * 100)
     write_file(src, "a.res", "x")
     engine = make_engine()
     assert engine.sync().ok

@@ -46,17 +46,17 @@ def test_failing_files_are_named_in_the_tooltip(  # type: ignore[no-untyped-def]
     write,
     judged,
 ) -> None:
-    values.update(OA_INCLUDE_SUBDIRS="true", OA_EXTERNAL_SUBDIRS="true")
     write(src, "ok.res", b"fine")
-    write(src, "sub/deep.res", b"deep")
-    (dst / "sub").write_text("a file where the folder should go")
+    write(src, "Clash.res", b"upper")
+    write(src, "clash.res", b"lower")  # differs only by case from Clash.res: fails every run
     app = make_tray_app(write_env(tmp_path / "fail.env", values))
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app.start()
     judged(app)
     assert app.view.state is IconState.ERROR
-    assert app.view.status_line.startswith("1 file could not be copied (sub/deep.res: ")
-    assert "Failing: sub/deep.res: Could not write sub/deep.res" in app.view.tooltip
+    assert app.view.status_line.startswith("1 file could not be copied (clash.res: ")
+    assert "Failing: clash.res: " in app.view.tooltip
+    assert "differs only by case" in app.view.tooltip
 
 
 def test_a_changed_destination_offers_to_compare_and_copy_what_is_missing(  # type: ignore[no-untyped-def]

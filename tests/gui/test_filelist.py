@@ -52,7 +52,8 @@ def lab(tmp_path: Path) -> tuple[Settings, Path, Path]:
     write(src / "live.res", "first lines\n", mtime=None)
     write(src / "locked.res", "not for the server")
     write(src / "sub" / "deep.res", "deep")
-    (dst / "sub").write_text("a file where the folder should go")  # deep.res fails every run
+    write(src / "Clash.res", "upper")
+    write(src / "clash.res", "lower")  # differs only by case from Clash.res: fails every run
     values = {
         "OELEO_BASE_DIR_FROM": str(src),
         "OELEO_BASE_DIR_TO": str(dst),
@@ -104,6 +105,8 @@ def select(win: FileListWindow, *rel_paths: str) -> None:
 
 def test_every_selected_file_is_listed_with_its_state_and_why(window: FileListWindow) -> None:
     assert sorted(rows_by_path(window)) == [
+        "Clash.res",
+        "clash.res",
         "copied.res",
         "growing.res",
         "live.res",
@@ -115,11 +118,13 @@ def test_every_selected_file_is_listed_with_its_state_and_why(window: FileListWi
     assert status_of(window, "copied.res") == f"Copied ✓ {now:%H:%M}"
     assert status_of(window, "live.res") == f"Live copy {now:%H:%M} — still being written"
     assert status_of(window, "growing.res").startswith("Waiting: still being written — modified ")
-    assert status_of(window, "sub/deep.res").startswith("Failed: Could not write sub/deep.res")
+    assert status_of(window, "sub/deep.res") == f"Copied ✓ {now:%H:%M}"
+    assert status_of(window, "clash.res").startswith("Failed: ")
+    assert "differs only by case from Clash.res" in status_of(window, "clash.res")
     assert status_of(window, "locked.res") == "Locked – never copy"
     assert status_of(window, "new.res") == "Not copied yet"  # never copied, still listed
     assert window.summary.text() == (
-        "6 files · 1 copied · 1 failing · 1 being written · 1 with a live copy · "
+        "8 files · 3 copied · 1 failing · 1 being written · 1 with a live copy · "
         "1 not copied yet · 1 locked"
     )
     assert [c.title for c in COLUMNS][:2] == ["File", "Status"]  # the why needs no scrolling
@@ -128,12 +133,12 @@ def test_every_selected_file_is_listed_with_its_state_and_why(window: FileListWi
 def test_needs_attention_in_one_click(qtbot, window: FileListWindow) -> None:  # type: ignore[no-untyped-def]
     assert window.attention_button.text() == "Needs attention (4)"
     window.attention_button.click()
-    assert sorted(rows_by_path(window)) == ["growing.res", "live.res", "new.res", "sub/deep.res"]
-    assert window.count_label.text() == "4 of 6"
+    assert sorted(rows_by_path(window)) == ["clash.res", "growing.res", "live.res", "new.res"]
+    assert window.count_label.text() == "4 of 8"
     window.view.sortByColumn(STATUS_COLUMN, Qt.SortOrder.AscendingOrder)
     assert window.model.status_at(0).kind is FileStatusKind.FAILED  # the most urgent first
     window.attention_button.click()
-    assert window.model.rowCount() == 6
+    assert window.model.rowCount() == 8
 
 
 def test_full_paths_are_shown_copied_and_opened(  # type: ignore[no-untyped-def]
@@ -227,7 +232,7 @@ def test_loading_happens_off_the_gui_thread_and_keeps_the_selection(  # type: ig
     job = win.job
     assert job is not None and job.thread is not threading.current_thread()
     qtbot.waitSignal(win.loaded, timeout=TIMEOUT).wait()
-    assert win.model.total == 306
+    assert win.model.total == 308
     select(win, "many/cell_150.res")
     win.view.setCurrentIndex(win.model.index(rows_by_path(win)["many/cell_150.res"], 0))
     write(src / "many" / "cell_000a.res", "one more, sorted before the selected row")

@@ -101,6 +101,12 @@ def test_extensions_say_how_they_were_read(qtbot, env_file: Path) -> None:  # ty
     assert note(dialog, "OELEO_FILTER_EXTENSION") == "Read as 2 extensions: .res, .csv"
     extensions.setText("*")
     qtbot.waitUntil(lambda: note(dialog, "OELEO_FILTER_EXTENSION") == "Read as: every file.")
+    for typed in (".res, .csv", "res csv", "res,csv", ".res;.csv"):  # as technicians type them
+        extensions.setText(typed)
+        qtbot.waitUntil(
+            lambda: note(dialog, "OELEO_FILTER_EXTENSION") == "Read as 2 extensions: .res, .csv"
+        )
+        qtbot.waitUntil(lambda: dialog.save_button.isEnabled())
 
 
 def test_the_count_of_matching_files_follows_the_typing(  # type: ignore[no-untyped-def]
@@ -122,7 +128,7 @@ def test_the_count_of_matching_files_follows_the_typing(  # type: ignore[no-unty
     assert note(dialog, "OELEO_BASE_DIR_FROM").startswith("No file in this folder matches")
     assert counts[-1].is_warning
 
-    extensions.setText(".res;.csv")
+    extensions.setText(".res, .csv")  # a comma and a blank separate them too
     dialog.fields["OA_INCLUDE_SUBDIRS"].editor.click()
     qtbot.waitUntil(lambda: counts[-1].count == 6, timeout=TIMEOUT)
     assert note(dialog, "OELEO_BASE_DIR_FROM") == (

@@ -66,7 +66,7 @@ SCRIPT = textwrap.dedent(
     env.write_text(
         "# Arbin PC 3 -- copies test results to the lab server\n"
         f"OELEO_BASE_DIR_FROM={data}\n"
-        "OELEO_FILTER_EXTENSION=.res;.csv\n"
+        "OELEO_FILTER_EXTENSION=.res, .csv\n"
         "OA_STARTS_WITH=2024_\n"
         "OA_INCLUDE_SUBDIRS=yes\n"
         "OELEO_NOT_AFTER=2024-12-31\n"

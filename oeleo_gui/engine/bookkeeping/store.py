@@ -2,9 +2,11 @@
 
 One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
 a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
-anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
-`recovered_from` telling the frontends what happened. The path `:memory:` (SQLite's name for it)
-opens a private in-memory database instead, for scripts (`oeleo_gui.api`): it is never a file.
+anew; a damaged SQLite file is moved aside (`<name>.corrupt-<timestamp>`) and a new one made,
+with `recovered_from` telling the frontends what happened; anything else that stops it from
+opening (a folder, a full or read-only disk) is a `BookkeepingError` and the file is left as it
+is (see `opening`). The path `:memory:` (SQLite's name for it) opens a private in-memory
+database instead, for scripts (`oeleo_gui.api`): it is never a file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ import peewee as pw
 
 from oeleo_gui.engine.bookkeeping.migrations import migrate_database
 from oeleo_gui.engine.bookkeeping.models import make_models
+from oeleo_gui.engine.bookkeeping.opening import (
+    check_openable,
+    database_problem,
+    may_move_aside,
+)
 from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
 from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
 from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, is_in_memory, read_rows
@@ -58,14 +65,16 @@ class FileListStore(RunStateTables):
                 f"Cannot create the folder for the database {self.path} ({exc.strerror}).",
                 "Set OELEO_DB_NAME to a file in a folder you can write to.",
             ) from exc
+        # Nothing is opened that must not be (a folder, a read-only file), and nothing but a
+        # damaged SQLite file is moved aside: a full or read-only disk keeps the database, and
+        # with it the technicians' codes (issue 13, cases 1 and 5).
+        check_openable(self.path)
         try:
             self._open()
-        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-            if "locked" in str(exc).lower():
-                raise BookkeepingError(
-                    f"The database {self.path} is locked by another program.",
-                    "Close other copies of oeleo-gui that use it and try again.",
-                ) from exc
+        except (pw.PeeweeException, sqlite3.Error, OSError) as exc:
+            if not may_move_aside(self.path, exc):
+                self._close_quietly()
+                raise database_problem(self.path, exc) from exc
             self._move_corrupt_aside(exc)
             self._open()
 
@@ -96,11 +105,16 @@ class FileListStore(RunStateTables):
         self.db.connect()
         self.migrated_from = migrate_database(self.db, self.models, None)
 
-    def _move_corrupt_aside(self, exc: Exception) -> None:
+    def _close_quietly(self) -> None:
+        db = getattr(self, "db", None)
         try:
-            self.db.close()
+            if db is not None:
+                db.close()
         except Exception:  # the handle of a corrupt file may refuse even to close
-            log.debug("closing the corrupt database failed", exc_info=True)
+            log.debug("closing the database that failed to open failed", exc_info=True)
+
+    def _move_corrupt_aside(self, exc: Exception) -> None:
+        self._close_quietly()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         self.path.replace(aside)
@@ -279,6 +293,26 @@ class FileListStore(RunStateTables):
         F.update(local_name=rel_path, size=size, mtime_ns=mtime_ns).where(
             F.local_name == legacy_name
         ).execute()
+
+    # Copies moved aside at the destination (issue 13, cases 2 and 13): the rows follow them,
+    # so they keep pointing at what is really there.
+    def copies_at(self, external_name: str, separator: str) -> list[tuple[str, str]]:
+        """(rel_path, external_name) of the rows whose copy is `external_name`, or inside it
+        when it is a folder; compared without (ASCII) case, as Windows shares do."""
+        cursor = self.db.execute_sql(
+            "SELECT local_name, external_name FROM filelist WHERE external_name = ? COLLATE"
+            " NOCASE OR substr(external_name, 1, ?) = ? COLLATE NOCASE",
+            (external_name, len(external_name) + len(separator), external_name + separator),
+        )
+        return [(r[0], r[1]) for r in cursor]
+
+    def move_copies(self, moves: Sequence[tuple[str, str]]) -> None:
+        """Record new external names: (rel_path, external_name)."""
+        with self.db.atomic():
+            self.db.cursor().executemany(
+                "UPDATE filelist SET external_name = ? WHERE local_name = ?",
+                [(external, rel) for rel, external in moves],
+            )
 
     def set_code(self, rel_paths: Iterable[str], code: FileCode) -> int:
         """Set the code of these files; rows are made for files not seen yet (to lock early)."""

@@ -272,8 +272,10 @@ OWNED_PREFIXES = ("OELEO_", "OA_")
 def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
     """A warning per OELEO_*/OA_* name that is no setting: a misspelt name would otherwise do
     nothing, silently (`OA_MAX_RUNS` for `OA_MAX_RUN_INTERVALS`)."""
+    # Any case: `oeleo_base_dir_from=` is as much a typo as a misspelt name (names are read
+    # exactly as written, so it would do nothing).
     unknown = sorted(
-        n for n in values if n.startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
+        n for n in values if n.upper().startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
     )
     if not unknown:
         return ()
@@ -281,7 +283,9 @@ def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
 
     warnings = []
     for name in unknown:
-        close = difflib.get_close_matches(name, list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
+        close = difflib.get_close_matches(name.upper(), list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
         hint = f" Did you mean {close[0]}?" if close else ""
+        if close and close[0] == name.upper():
+            hint = f" Did you mean {close[0]}? (names are written in capitals)"
         warnings.append(f"{name} is not a setting of oeleo-gui and is ignored.{hint}")
     return tuple(warnings)

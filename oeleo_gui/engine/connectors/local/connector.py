@@ -42,6 +42,7 @@ from oeleo_gui.engine.errors import (
     DestinationMissing,
     DestinationPermissionDenied,
     FileError,
+    PathBlocked,
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -145,9 +146,22 @@ class LocalConnector:
         except FileNotFoundError:
             self._make_parent(folder)
             created = make_folder(folder)
+        except (FileExistsError, NotADirectoryError) as exc:
+            # A file stands where this folder must be (the source turned a file into a
+            # folder): the transfer moves it aside and copies again (issue 13, case 13).
+            raise PathBlocked(self._blocking_file(folder)) from exc
         if created:
             self._new_folders.add(folder)
         self._made_folders.add(folder)
+
+    def _blocking_file(self, folder: str) -> str:
+        """The relative path of the file in the way of `folder` (it or one above it)."""
+        parts = folder[len(self._prefix) :].replace(os.sep, "/").strip("/").split("/")
+        for end in range(1, len(parts) + 1):
+            rel = "/".join(parts[:end])
+            if os.path.lexists(self._native(rel)) and not os.path.isdir(self._native(rel)):
+                return rel
+        return "/".join(parts)
 
     def external_name(self, rel_path: str) -> str:
         return self._native(rel_path)
