@@ -215,8 +215,11 @@ def test_a_run_of_another_process_is_syncing(lab: Path, capsys, hold_run_lock) -
     write(lab / "raw" / "cell_3.res", "new")
     with hold_run_lock(lab / "files.db"):  # a tray or a scheduled sync is copying right now
         code, report = status(lab, capsys)
+        checked_code, checked = status(lab, capsys, "--check")
     assert code == 3 and report["state"] == "syncing"
     assert report["safe"] is False
+    assert checked_code == 3 and checked["state"] == "syncing"  # no comparison while it copies
+    assert "Not compared with the destination" in " ".join(checked["reasons"])
 
 
 def test_a_configuration_problem_is_reported_as_json(lab: Path, capsys) -> None:  # type: ignore[no-untyped-def]

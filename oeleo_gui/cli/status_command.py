@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from oeleo_gui.cli.common import EXIT_USAGE, load_cli_settings
-from oeleo_gui.engine.errors import ConfigError, OeleoError
+from oeleo_gui.engine.errors import ConfigError, OeleoError, RunInProgress
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
 from oeleo_gui.engine.units import when_text
@@ -87,9 +87,13 @@ def with_destination_check(report: StatusReport, settings: Settings) -> StatusRe
     """The verdict plus what a comparison with the destination found (it writes nothing)."""
     from oeleo_gui.engine.worker import Engine
 
-    engine = Engine(settings)
+    engine = Engine(settings, run_lock_wait=0)  # never wait for a run that is copying
     try:
         check = engine.check(update_db=False)
+    except RunInProgress:  # another process copies right now: the verdict says "syncing"
+        return _worse(
+            report, SafetyState.SYNCING, "Not compared with the destination: a run is copying."
+        )
     except OeleoError as exc:
         return _worse(
             report, SafetyState.ERROR, f"Could not compare with the destination: {exc.title}"
