@@ -57,6 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from oeleo_gui.cli.tray import cmd_tray
 
         return cmd_tray(args)
+    if args.command == "status":  # answers even without a usable configuration; writes no log
+        from oeleo_gui.cli.status_command import cmd_status
+
+        try:
+            return cmd_status(args)
+        except OeleoError as exc:
+            print(f"{exc.title}\n{exc.hint}".rstrip(), file=sys.stderr)
+            return EXIT_FAILED
     level = logging.DEBUG if args.verbose else logging.INFO
     settings: Settings | None = None
     logging_to: Path | None = None

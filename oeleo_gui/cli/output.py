@@ -51,7 +51,7 @@ class TerminalReporter(NullReporter):
         name = visible(event.rel_path)[-40:]
         sys.stderr.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {event.percent:3d}% "
-            f"{event.file_index}/{event.file_count} {name:<40}"
+            f"{min(event.files_done, event.file_count)}/{event.file_count} {name:<40}"
         )
         sys.stderr.flush()
         self._drawn = True

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p = command("unlock", help="copy these files again when they change (code 1)")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p = command(
+        "status",
+        help="is the data safe? (exit 0 safe, 1 act, 2 configuration, 3 on its way, 4 paused)",
+    )
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("--check", action="store_true", help="also compare with the destination")
     command("doctor", help="check the configuration and reach the destination")
     p = command("trust-host", help="trust the SSH server's host key after comparing it")
     p.add_argument("--fingerprint", help="the SHA256:… fingerprint you expect (non-interactive)")

@@ -123,12 +123,18 @@ class FileProgress:
     file_count: int
     run_bytes_done: int = 0
     run_bytes_total: int = 0
+    files_done: int = 0  # sent or given up for this run; counts like run_bytes_done
 
     @property
     def percent(self) -> int:
-        if self.run_bytes_total <= 0:
-            return 100 if self.file_count and self.file_index >= self.file_count else 0
+        if self.run_bytes_total <= 0:  # only empty files: count them instead
+            return min(100, self.files_done * 100 // self.file_count) if self.file_count else 0
         return min(100, int(self.run_bytes_done * 100 / self.run_bytes_total))
+
+    def files_text(self) -> str:
+        """'16 of 40 files · 35 %': files and bytes from the same totals, so they agree."""
+        done, count = min(self.files_done, self.file_count), self.file_count
+        return f"{done} of {count} file{'' if count == 1 else 's'} · {self.percent} %"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,27 @@ class Schedule:
             check_first=settings.add_check,
         )
 
+    @classmethod
+    def for_tray(cls, settings: Settings) -> Schedule:
+        """The tray runs until paused or quit: OA_MAX_RUN_INTERVALS counts only when it was set.
+
+        Upstream's default limit (200 runs) suits a headless loop restarted by a scheduled
+        task; a tray that silently stopped copying after four days would not."""
+        schedule = cls.from_settings(settings)
+        if settings.max_run_intervals_set:
+            return schedule
+        return cls(
+            interval_seconds=schedule.interval_seconds,
+            max_runs=0,
+            single_run=schedule.single_run,
+            check_first=schedule.check_first,
+        )
+
+    @property
+    def run_limit(self) -> int:
+        """How many scheduled runs are made at most (0: no limit)."""
+        return 1 if self.single_run else self.max_runs
+
     def has_more_runs(self, runs_done: int) -> bool:
         if self.single_run:
             return runs_done < 1

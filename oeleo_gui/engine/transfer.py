@@ -84,7 +84,11 @@ def log_copies(records: Sequence[tuple[str, str, str, int, int]]) -> None:
 
 @dataclass
 class Progress:
-    """Throttled progress for the whole run (at most ten events a second, plus file ends)."""
+    """Throttled progress for the whole run (at most ten events a second, plus the last file).
+
+    Files and bytes count the same thing: a file is done, with all its bytes, once it has been
+    sent or has been given up for this run (waiting, failed), so "16 of 40 files" and "35 %"
+    always agree."""
 
     reporter: Reporter
     file_count: int
@@ -92,12 +96,23 @@ class Progress:
     clock: Callable[[], float] = time.monotonic
     run_bytes_done: int = 0
     file_index: int = 0
+    files_done: int = 0
     _last: float = field(default=0.0)
 
     def start_file(self) -> None:
         self.file_index += 1
 
     def update(self, rel_path: str, done: int, total: int, *, force: bool = False) -> None:
+        """`done` of the `total` bytes of the file being sent."""
+        self._emit(rel_path, done, total, in_flight=done, force=force)
+
+    def finish_file(self, rel_path: str, size: int) -> None:
+        """The file is sent or given up for this run: its bytes count as done."""
+        self.files_done += 1
+        self.run_bytes_done += size
+        self._emit(rel_path, size, size, in_flight=0, force=self.files_done >= self.file_count)
+
+    def _emit(self, rel_path: str, done: int, total: int, *, in_flight: int, force: bool) -> None:
         now = self.clock()
         if not force and now - self._last < PROGRESS_INTERVAL:
             return
@@ -109,13 +124,11 @@ class Progress:
                 bytes_total=total,
                 file_index=self.file_index,
                 file_count=self.file_count,
-                run_bytes_done=self.run_bytes_done + done,
+                run_bytes_done=self.run_bytes_done + in_flight,
                 run_bytes_total=self.run_bytes_total,
+                files_done=self.files_done,
             )
         )
-
-    def finish_file(self, size: int) -> None:
-        self.run_bytes_done += size
 
 
 class BatchCopier:
@@ -247,6 +260,7 @@ class BatchCopier:
         except FileError as exc:
             self._fail(d, exc)
         self._in_flight = ""
+        self.progress.finish_file(rel, d.file.size)
         return upload
 
     def _upload_clearing_the_way(self, d: Decision, temp: str) -> Upload | None:
@@ -398,7 +412,6 @@ class BatchCopier:
                         d.legacy_name, d.file.rel_path, upload.size, d.file.mtime_ns
                     )
                 self.bytes_copied += upload.size
-                self.progress.finish_file(upload.size)
                 self._finish(
                     FileResult(
                         rel_path=d.file.rel_path,

@@ -160,3 +160,16 @@ def make_tray_app(qtbot):  # type: ignore[no-untyped-def]
     for app in made:
         app.shutdown()
         assert app.engine.thread.isFinished(), "the engine thread did not stop"
+
+
+@pytest.fixture
+def judged(qtbot):  # type: ignore[no-untyped-def]
+    """Waits until the verdicts the tray asked for (when a job ended, a pause changed...) have
+    come from the engine thread, and returns the latest."""
+
+    def wait(app):  # type: ignore[no-untyped-def]
+        qtbot.waitUntil(lambda: not app.state.verdict_due, timeout=10_000)
+        assert app.state.report is not None
+        return app.state.report
+
+    return wait

@@ -96,6 +96,8 @@ class Settings:
     reconnect_attempts: int = 3
     hours_sleep: float = 0.5
     max_run_intervals: int = 200
+    max_run_intervals_set: bool = False
+    """OA_MAX_RUN_INTERVALS was given (the tray keeps a limit only when it was asked for)."""
     single_run: bool = False
     add_check: bool = False
     watch_folder: bool = False
@@ -325,6 +327,7 @@ def settings_from_values(
         reconnect_attempts=_reconnect_attempts(r),
         hours_sleep=float(r.number("OA_HOURS_SLEEP", float, 0.5, 0)),
         max_run_intervals=int(r.number("OA_MAX_RUN_INTERVALS", int, 200, 0)),
+        max_run_intervals_set=r.raw("OA_MAX_RUN_INTERVALS") is not None,
         single_run=r.boolean("OA_SINGLE_RUN"),
         add_check=r.boolean("OA_ADD_CHECK"),
         watch_folder=r.boolean("OELEO_WATCH_FOLDER"),

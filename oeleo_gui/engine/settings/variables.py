@@ -220,7 +220,8 @@ VARIABLES: tuple[Variable, ...] = (
         "Schedule",
         VarKind.INT,
         "200",
-        "Stop after this many runs (0: never).",
+        "Stop after this many scheduled runs (0: never). The tray keeps a limit only when it "
+        "is set.",
     ),
     _V("OA_SINGLE_RUN", "Schedule", VarKind.BOOL, "false", "Run once and exit."),
     _V(
