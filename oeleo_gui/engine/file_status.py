@@ -15,7 +15,7 @@ from oeleo_gui.engine.bookkeeping.rows import FileRow, FileStateRow
 from oeleo_gui.engine.bookkeeping.snapshot import Snapshot
 from oeleo_gui.engine.connectors.base import flattened_or_mirrored
 from oeleo_gui.engine.events import FileCode, FileState
-from oeleo_gui.engine.fileio.native_paths import source_path
+from oeleo_gui.engine.fileio.native_paths import native, native_prefix
 from oeleo_gui.engine.scanner import LocalFile
 from oeleo_gui.engine.settings.config import DestinationKind, Settings
 from oeleo_gui.engine.units import when_text
@@ -89,11 +89,16 @@ def expected_destination(settings: Settings, rel_path: str) -> str:
 def file_statuses_from(
     settings: Settings, files: Sequence[LocalFile], snapshot: Snapshot, *, now: float
 ) -> list[FileStatus]:
-    """The selected `files` in order, then the database rows of files no longer selected."""
+    """The selected `files` in order, then the database rows of files no longer selected.
+
+    Runs over every file a `status` call sees (100 000 of them, every minute for a monitoring
+    tool): paths are joined as strings, and a copied file's reason is a constant."""
     now_dt = datetime.fromtimestamp(now)
     rows, states = snapshot.rows, snapshot.states
+    prefix = native_prefix(settings.source)
     out = [
-        _status(settings, f, rows.get(f.rel_path), states.get(f.rel_path), now_dt) for f in files
+        _status(settings, f, rows.get(f.rel_path), states.get(f.rel_path), now_dt, prefix)
+        for f in files
     ]
     seen = {f.rel_path for f in files}
     for rel, row in sorted(rows.items()):
@@ -107,7 +112,7 @@ def file_statuses_from(
                     last_copied=row.last_copied,
                     size=row.size,
                     code=row.code,
-                    source_path=str(source_path(settings.source, rel)),
+                    source_path=prefix + native(rel),
                     destination=row.external_name or "",
                 )
             )
@@ -120,8 +125,10 @@ def _status(
     row: FileRow | None,
     state: FileStateRow | None,
     now: datetime,
+    prefix: str,
 ) -> FileStatus:
     kind, reason, since = _kind(f, row, state, now)
+    destination = row.external_name if row is not None and row.external_name else ""
     return FileStatus(
         rel_path=f.rel_path,
         kind=kind,
@@ -130,16 +137,14 @@ def _status(
         last_copied=row.last_copied if row else None,
         size=f.size,
         code=row.code if row else None,
-        source_path=str(source_path(settings.source, f.rel_path)),
-        destination=(row.external_name if row and row.external_name else "")
-        or expected_destination(settings, f.rel_path),
+        source_path=prefix + native(f.rel_path),
+        destination=destination or expected_destination(settings, f.rel_path),
     )
 
 
 def _kind(
     f: LocalFile, row: FileRow | None, state: FileStateRow | None, now: datetime
 ) -> tuple[FileStatusKind, str, datetime | None]:
-    modified = datetime.fromtimestamp(f.mtime)
     if row is not None and row.code is FileCode.LOCKED:
         return FileStatusKind.LOCKED, "locked by hand – never copied (code 2)", None
     if state is not None:
@@ -157,9 +162,9 @@ def _kind(
             )
         return FileStatusKind.WAITING, state.reason, state.waiting_since or state.since
     if row is None:
-        return FileStatusKind.NOT_COPIED, "new file, not copied yet", modified
+        return FileStatusKind.NOT_COPIED, "new file, not copied yet", _modified(f)
     if row.code is FileCode.COPY:
-        return FileStatusKind.MARKED, "marked to copy at the next run (code 0)", modified
+        return FileStatusKind.MARKED, "marked to copy at the next run (code 0)", _modified(f)
     if row.is_legacy:
         return (
             FileStatusKind.CHANGED,
@@ -167,6 +172,10 @@ def _kind(
             row.processed_date,
         )
     if row.checksum and row.size == f.size and row.mtime_ns == f.mtime_ns:
-        copied = f"copied {when_text(row.last_copied, now)}" if row.last_copied else "copied"
-        return FileStatusKind.COPIED, copied, None
-    return FileStatusKind.CHANGED, "changed since its last copy", modified
+        return FileStatusKind.COPIED, "copied", None  # when: `last_copied`
+    return FileStatusKind.CHANGED, "changed since its last copy", _modified(f)
+
+
+def _modified(f: LocalFile) -> datetime:
+    """Since when a file not copied in its current version differs from the destination."""
+    return datetime.fromtimestamp(f.mtime)
