@@ -280,6 +280,17 @@ class Engine:
         except Exception as exc:  # history is nice to have; never let it hide the real outcome
             log.warning("could not record the run in the history: %s", exc)
 
+    def publish_status(self) -> bool:
+        """Write this instrument's status record now if it is due (the verdict changed: the
+        tray calls this when it pauses, so the lab overview says "paused" instead of going
+        silent). Skipped while another run holds the database: that run writes it."""
+        try:
+            with RunLock(self.settings.db_path, wait_seconds=0):
+                return publish_if_due(self.settings, self.connector, self.store, clock=self._clock)
+        except (RunInProgress, OeleoError) as exc:
+            log.debug("status record not written now: %s", exc)
+            return False
+
     def _publish_status(self, error: OeleoError | None) -> None:
         """This instrument's status record for the lab overview, when due (`lab.record`): not
         to a destination that stopped the run (it cannot take it), nor for a configuration

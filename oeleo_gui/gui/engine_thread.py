@@ -101,6 +101,7 @@ class EngineWorker(QObject):
         self._engine: Engine | None = None
         self._settings: Settings | None = None
         self._wrote_schedule = False
+        self._published_pause = False  # the status record says "paused" already
 
     def _engine_for(self, settings: Settings) -> Engine:
         if self._engine is None or self._settings is not settings:
@@ -153,6 +154,9 @@ class EngineWorker(QObject):
                 self.destination_changed.emit(change)
             with collector_held_off():  # no GUI pauses for full collections
                 report = compute_status(settings, snapshot=snapshot, schedule=schedule)
+            if schedule is not None and schedule.paused and not self._published_pause:
+                engine.publish_status()  # the lab overview says "paused", not "silent"
+            self._published_pause = schedule is not None and schedule.paused
         except Exception as exc:  # the top of a worker slot: say so; the next update tries again
             log.exception("could not work out whether the data is safe")
             reason = f"Could not work out whether the data is safe ({exc}); see the log."

@@ -3,6 +3,7 @@ run limit counts only when it was asked for (then reaching it needs attention)."
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_a_pause_for_30_minutes_resumes_by_itself(  # type: ignore[no-untyped-de
 
 
 def test_until_i_resume_waits_for_resume(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, env_file: Path, src: Path, write, judged
+    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write, judged
 ) -> None:
     write(src, "a.res", b"a")
     clock = FakeClock()
@@ -72,6 +73,13 @@ def test_until_i_resume_waits_for_resume(  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app.start()
     app.pause_for(PauseChoice.UNTIL_RESUMED)
+    records = dst / ".oeleo" / "status"  # the lab overview hears "paused", not silence
+
+    def record_says_paused() -> bool:
+        found = list(records.glob("*.json"))
+        return bool(found) and json.loads(found[0].read_text())["status"]["state"] == "paused"
+
+    qtbot.waitUntil(record_says_paused, timeout=TIMEOUT)
     clock.advance(days=3)
     with qtbot.assertNotEmitted(app.schedule.pause_ended, wait=100):
         pass
