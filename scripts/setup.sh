@@ -13,8 +13,12 @@ packages=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 l
   libxcb-render-util0 libxcb-image0 libxcb-xkb1 libxcb-xfixes0)
 if [ "$with_tests" = 1 ]; then
   # A real sshd for the SSH tests, Xvfb + trayer as screen and tray host, rsync for benchmarks,
-  # iproute2 (ip, tc) for the SSH benchmark's delayed network, binutils for PyInstaller.
-  packages+=(openssh-server openssh-client xvfb trayer x11-utils xdotool rsync iproute2 binutils)
+  # binutils for PyInstaller, libfuse for the case-insensitive test folder (tests/casefold_fs.py)
+  # and dosfstools (a FAT image, where the kernel can mount one), chromium for the lab overview
+  # page's browser tests (Playwright drives it; its own browser download is never used),
+  # iproute2 (ip, tc) for the SSH benchmark's delayed network.
+  packages+=(openssh-server openssh-client xvfb trayer x11-utils xdotool rsync binutils
+    fuse3 libfuse3-3 dosfstools chromium iproute2)
 fi
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)

@@ -42,10 +42,15 @@ def test_version(capsys) -> None:
     assert done.value.code == 0 and __version__ in capsys.readouterr().out
 
 
+def data_files(folder: Path) -> list[Path]:
+    """A destination's files but its `.oeleo/` folder (the status record is no data)."""
+    return [p for p in folder.iterdir() if p.name != ".oeleo"]
+
+
 def test_sync_then_files_json_and_csv(lab: Path, capsys) -> None:
     assert main(["sync"]) == 0
     assert "2 copied" in capsys.readouterr().out
-    assert sorted(p.name for p in (lab / "pub").iterdir()) == ["cell 1.res", "cell_2.res"]
+    assert sorted(p.name for p in data_files(lab / "pub")) == ["cell 1.res", "cell_2.res"]
     assert main(["files", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["rel_path"] for r in rows} == {"cell 1.res", "cell_2.res"}
@@ -61,10 +66,10 @@ def test_lock_and_unlock_by_path(lab: Path, capsys) -> None:
     assert main(["sync", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["copied"] == [] and summary["locked"] == 2
-    assert list((lab / "pub").iterdir()) == []
+    assert data_files(lab / "pub") == []
     assert main(["unlock", "cell 1.res"]) == 0
     assert main(["sync"]) == 0
-    assert [p.name for p in (lab / "pub").iterdir()] == ["cell 1.res"]
+    assert [p.name for p in data_files(lab / "pub")] == ["cell 1.res"]
 
 
 def test_a_big_first_run_lists_a_screenful_of_copies(lab: Path, capsys) -> None:
@@ -77,7 +82,7 @@ def test_a_big_first_run_lists_a_screenful_of_copies(lab: Path, capsys) -> None:
     assert "32 copied" in out
     assert out.count("  copied: ") == 20
     assert "… and 12 more (see `oeleo-gui files` or the log)" in out
-    assert len(list((lab / "pub").iterdir())) == 32
+    assert len(data_files(lab / "pub")) == 32
 
 
 def test_sync_json_is_machine_readable(lab: Path, capsys) -> None:
@@ -154,3 +159,45 @@ def test_the_installed_command_runs_without_loading_qt(lab: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_live_copies_and_waiting_files_are_listed_by_sync_files_and_the_log(
+    lab: Path, capsys
+) -> None:
+    """A file written for longer than the maximum wait gets a live copy; the summary, `files
+    --json` (each file's state) and the log say so."""
+    with open(lab / ".env", "a") as fh:
+        fh.write("OELEO_SETTLE_SECONDS=3600\nOELEO_MAX_WAIT_SECONDS=1\n")
+    log = lab / "raw" / "cycler.res"
+    log.write_text("cycle 1\n")  # modified now: still being written
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "waiting: cycler.res" in out
+    listed = {r["rel_path"]: r for r in json.loads(_files_json(capsys))}
+    assert listed["cycler.res"]["state"] == "waiting" and listed["cycler.res"]["code"] is None
+    from oeleo_gui.engine.bookkeeping.store import FileListStore
+
+    with FileListStore(lab / "local2pub.db") as store:  # as if the first wait began long ago
+        states = store.file_states()
+        store.save_file_states(
+            [
+                states["cycler.res"]._replace(
+                    waiting_since=states["cycler.res"].since.replace(year=2020)
+                )
+            ]
+        )
+    with open(log, "a") as fh:
+        fh.write("cycle 2\n")
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "1 live copy" in out and "live copy: cycler.res" in out
+    assert (lab / "pub" / "cycler.res").read_text() == "cycle 1\ncycle 2\n"
+    listed = {r["rel_path"]: r for r in json.loads(_files_json(capsys))}
+    assert listed["cycler.res"]["state"] == "live" and listed["cycler.res"]["live_copied_at"]
+    assert listed["cycler.res"]["code"] == 1
+    assert "live copy: cycler.res" in (lab / "logs" / "oeleo.log").read_text()
+
+
+def _files_json(capsys) -> str:
+    assert main(["files", "--json"]) == 0
+    return capsys.readouterr().out

@@ -11,6 +11,7 @@ imported lazily, so only running them proves they were bundled), and the tray st
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -206,6 +207,33 @@ def test_portable_copy_finds_the_env_beside_the_executable(
     assert '"copied": []' in again.stdout, output(again)
 
 
+def test_lab_overview_reads_records_and_the_web_page_is_left_out(
+    app_dir: Path, home: Path, tmp_path: Path
+) -> None:
+    """The status record is written by the frozen app and read by its `lab`; the web page (an
+    optional extra for the data server) is not in the technician's executable and says so."""
+    src, dst = tmp_path / "instrument", tmp_path / "server share"
+    src.mkdir()
+    dst.mkdir()
+    write_source(src)
+    env = write_env(
+        tmp_path / "frozen.env", {**source_settings(src, str(dst)), "OELEO_INSTRUMENT_NAME": "PC 7"}
+    )
+    synced = run(cli_exe(app_dir), "--env", str(env), "sync", cwd=tmp_path, env=clean_env(home))
+    assert synced.returncode == 0, output(synced)
+    lab = run(
+        cli_exe(app_dir), "lab", "--dir", str(dst), "--json", cwd=tmp_path, env=clean_env(home)
+    )
+    assert lab.returncode == 0, output(lab)
+    [row] = json.loads(lab.stdout)["instruments"]
+    assert (row["name"], row["verdict"]) == ("PC 7", "safe")
+    serve = run(
+        cli_exe(app_dir), "lab", "--serve", "--dir", str(dst), cwd=tmp_path, env=clean_env(home)
+    )
+    assert serve.returncode == 2, output(serve)
+    assert 'pip install "oeleo-gui[server]"' in serve.stderr
+
+
 @pytest.fixture(scope="module")
 def sshd() -> Iterator[Any]:
     """A real OpenSSH server from tests/sshd_server.py (as tests/engine/connectors uses)."""
@@ -336,6 +364,8 @@ def test_bundle_holds_what_is_loaded_by_name(app_dir: Path) -> None:
     ):
         assert name in modules, f"{name} is not in the frozen app"
     assert not {m for m in modules if m.split(".")[0] in ("tkinter", "numpy", "pytest")}
+    left_out = ("oeleo_gui.server", "starlette", "uvicorn", "playwright")  # the server extra
+    assert not {m for m in modules if m.startswith(left_out)}
 
     internal = app_dir / "_internal"
     keyring_meta = list(internal.glob("keyring-*.dist-info/entry_points.txt"))

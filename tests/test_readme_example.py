@@ -57,5 +57,5 @@ def test_ported_example_copies_files(tmp_path: Path, monkeypatch) -> None:
     finally:  # the example's load_dotenv() wrote these into the real environment
         for key in [k for k in os.environ if k.startswith(("OELEO_", "OA_"))]:
             os.environ.pop(key)
-    assert sorted(p.name for p in dst.iterdir()) == ["a.csv", "b.csv"]
+    assert sorted(p.name for p in dst.iterdir()) == [".oeleo", "a.csv", "b.csv"]  # + status
     assert (tmp_path / "oeleo.log").exists()  # start_logger() ran before load_dotenv(): cwd

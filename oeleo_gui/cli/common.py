@@ -1,7 +1,8 @@
 """What every command shares: exit codes, finding and reading the configuration, the engine.
 
 Exit codes: 0 all went well, 1 some files failed or the destination stopped the run, 2 a
-configuration or usage error (a message, never a traceback).
+configuration or usage error (a message, never a traceback), 3 another oeleo-gui run was copying
+with the same database, so this run was skipped (not a fault: try again later).
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from oeleo_gui.engine.settings.paths import env_file_candidates, find_env_file
 if TYPE_CHECKING:
     from oeleo_gui.engine.worker import Engine
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SKIPPED = 0, 1, 2, 3
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
+    """The settings for a command; for the commands that copy or read the database, the folders
+    are checked too, so every configuration problem is reported at once, before anything is
+    opened (`doctor` reports them itself, one by one)."""
     env_file = find_env_file(args.env)
     try:
-        return load_settings(env_file)
+        return load_settings(env_file, check_folders=args.command not in ("doctor", "trust-host"))
     except ConfigError as exc:
         if env_file is None:
             looked = ", ".join(str(p) for p in env_file_candidates())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Callable
 
 from oeleo_gui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, make_engine
 from oeleo_gui.engine.bookkeeping.store import FileListStore
@@ -24,18 +25,18 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
         if hint and not ok:
             print(f"      {hint}")
 
+    warnings = list(settings.ignored)  # a misspelt name: not fatal, but it does nothing
     report(True, f"configuration read from {settings.env_file or 'the environment'}")
-    for warning in settings.ignored:  # a misspelt name: not fatal, but it does nothing
+    for warning in warnings:
         print(f"WARN {warning}")
-    for p in preflight_problems(settings):
+    folder_problems = preflight_problems(settings)
+    for p in folder_problems:
         report(False, str(p))
     try:
-        with FileListStore(settings.db_path) as store:
-            counts = store.code_counts()
-            msg = f"database {settings.db_path}: {sum(counts.values())} file(s)"
-            if store.recovered_from:
-                msg += f" (a corrupt one was moved to {store.recovered_from.name})"
-            report(True, msg)
+        if any(p.key == "OELEO_DB_NAME" for p in folder_problems):
+            pass  # said above; nothing is opened that is not a database file
+        else:
+            _report_database(settings, report)
     except OeleoError as exc:
         report(False, exc.title, exc.hint)
     report(True, f"log file {configure_logging(settings.log_dir, secrets=settings.secrets())}")
@@ -55,10 +56,31 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
         report(False, exc.title, exc.hint)
     finally:
         engine.close()
-    n = len(engine.scan()) if settings.source.is_dir() else 0
-    report(True, f"{n} file(s) in {settings.source} match: {engine.filter.describe()}")
-    print("All checks passed." if not problems else f"{problems} problem(s) found.")
+    if settings.source.is_dir():
+        n = len(engine.scan())
+        report(True, f"{n} file(s) in {settings.source} match: {engine.filter.describe()}")
+        if n == 0:
+            warnings.append("no file in the source folder matches the filters")
+            print(
+                "WARN no file in the source folder matches: check OELEO_FILTER_EXTENSION and "
+                "the other filters (extensions are separated by ;)"
+            )
+    if problems:
+        print(f"{problems} problem(s) found.")
+    elif warnings:
+        print(f"No problems found, but {len(warnings)} warning(s): see WARN above.")
+    else:
+        print("All checks passed.")
     return EXIT_OK if not problems else EXIT_FAILED
+
+
+def _report_database(settings: Settings, report: Callable[[bool, str], None]) -> None:
+    with FileListStore(settings.db_path) as store:
+        counts = store.code_counts()
+        msg = f"database {settings.db_path}: {sum(counts.values())} file(s)"
+        if store.recovered_from:
+            msg += f" (a corrupt one was moved to {store.recovered_from.name})"
+        report(True, msg)
 
 
 def cmd_trust_host(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,35 +6,51 @@ import argparse
 import csv
 import json
 import sys
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from oeleo_gui.cli.common import EXIT_OK, EXIT_USAGE
+from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.events import FileCode
+from oeleo_gui.engine.errors import visible
+from oeleo_gui.engine.events import FileCode, FileState
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.units import format_size
 
 
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
 def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
+    """The database's files with their codes, and each file's state: waiting, a live copy,
+    held open or failing (files not copied yet that wait or fail are listed too)."""
     code = FileCode(args.code) if args.code is not None else None
     with FileListStore(settings.db_path) as store:
         rows = list(store.rows(code))
+        states = store.file_states()
     fields = [
         "rel_path",
         "code",
         "status",
+        "state",
+        "state_reason",
+        "state_since",
+        "live_copied_at",
         "last_copied",
         "size",
         "checksum",
         "external_name",
         "last_error",
     ]
+    listed = {r.rel_path for r in rows}
     records = [
         {
             "rel_path": r.rel_path,
             "code": int(r.code),
             "status": r.code.label,
-            "last_copied": r.last_copied.isoformat(timespec="seconds") if r.last_copied else None,
+            **_state_fields(states.get(r.rel_path)),
+            "last_copied": _when(r.last_copied),
             "size": r.size,
             "checksum": r.checksum,
             "external_name": r.external_name,
@@ -42,6 +58,22 @@ def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
         }
         for r in rows
     ]
+    if code is None:  # files that wait or fail before they were ever copied
+        records += [
+            {
+                "rel_path": s.rel_path,
+                "code": None,
+                "status": "not copied yet",
+                **_state_fields(s),
+                "last_copied": None,
+                "size": s.seen_size,
+                "checksum": None,
+                "external_name": None,
+                "last_error": s.reason if s.state is FileState.FAILED else None,
+            }
+            for s in sorted(states.values())
+            if s.rel_path not in listed
+        ]
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
     elif args.csv:
@@ -52,12 +84,23 @@ def cmd_files(args: argparse.Namespace, settings: Settings) -> int:
         for rec in records:
             when = rec["last_copied"] or "never"
             size = format_size(rec["size"], "-")
-            print(
-                f"{rec['status']:<20} {when:<20} {size:>9}  {rec['rel_path']}"
-                + (f"  !! {rec['last_error']}" if rec["last_error"] else "")
-            )
+            state = f"  [{visible(str(rec['state_reason']))}]" if rec["state"] else ""
+            error = f"  !! {visible(str(rec['last_error']))}" if rec["last_error"] else ""
+            name = visible(str(rec["rel_path"]))  # a name must not print as a second line
+            print(f"{rec['status']:<20} {when:<20} {size:>9}  {name}{state}{error}")
         print(f"{len(records)} file(s) in {settings.db_path}")
     return EXIT_OK
+
+
+def _state_fields(state: FileStateRow | None) -> dict[str, object]:
+    if state is None:
+        return {"state": None, "state_reason": None, "state_since": None, "live_copied_at": None}
+    return {
+        "state": str(state.state),
+        "state_reason": state.reason,
+        "state_since": _when(state.since),
+        "live_copied_at": _when(state.live_copied_at),
+    }
 
 
 def to_rel_path(path: str, source: Path) -> str:

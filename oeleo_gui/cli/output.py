@@ -11,6 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import FileProgress, FileResult, NullReporter, Outcome, RunSummary
 from oeleo_gui.engine.units import format_size
 
@@ -47,10 +48,10 @@ class TerminalReporter(NullReporter):
             return
         width = 30
         filled = width * event.percent // 100
-        name = event.rel_path[-40:]
+        name = visible(event.rel_path)[-40:]
         sys.stderr.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {event.percent:3d}% "
-            f"{event.file_index}/{event.file_count} {name:<40}"
+            f"{min(event.files_done, event.file_count)}/{event.file_count} {name:<40}"
         )
         sys.stderr.flush()
         self._drawn = True
@@ -58,7 +59,7 @@ class TerminalReporter(NullReporter):
     def on_file_done(self, result: FileResult) -> None:
         if result.outcome is Outcome.FAILED:
             self._clear()
-            print(f"failed: {result.rel_path}: {result.reason}", file=sys.stderr)
+            print(f"failed: {visible(result.rel_path)}: {visible(result.reason)}", file=sys.stderr)
 
     def on_run_finished(self, summary: RunSummary) -> None:
         self._clear()
@@ -70,25 +71,37 @@ class TerminalReporter(NullReporter):
 
 
 def print_summary(summary: RunSummary) -> None:
+    """The run in a technician's words; names are shown with their control characters named,
+    so a name with a line break cannot print as a line of its own."""
+    if summary.skipped:
+        print(f"{summary.kind}: {summary.one_line()}.")
+        return
     verb = "would copy" if summary.would_copy else "copied"
     copied = format_size(summary.bytes_copied, "-")
-    print(f"{summary.kind}: {summary.one_line()} ({copied}, {summary.duration:.1f} s)")
+    # the error is said once, below, not inside this line as well
+    head = dataclasses.replace(summary, error="").one_line() if summary.error else None
+    head = f"{head}, stopped" if head else summary.one_line()
+    print(f"{summary.kind}: {head} ({copied}, {summary.duration:.1f} s)")
     for r in summary.would_copy:
-        print(f"  {verb}: {r.rel_path}  ({r.reason})")
+        print(f"  {verb}: {visible(r.rel_path)}  ({visible(r.reason)})")
     # Every file kept aside is named; plain copies only up to a screenful (the rest are in the
     # log and in `oeleo-gui files`), so a first run of 20 000 files stays readable.
     plain = [r for r in summary.copied if not r.moved_aside]
     for r in summary.copied:
         if r.moved_aside:
-            print(f"  copied: {r.rel_path}  [kept the destination's old file as {r.moved_aside}]")
+            kept = visible(r.moved_aside)
+            print(f"  copied: {visible(r.rel_path)}  [kept the destination's old file as {kept}]")
     for r in plain[:LISTED_COPIES]:
-        print(f"  copied: {r.rel_path}")
+        print(f"  copied: {visible(r.rel_path)}")
     if len(plain) > LISTED_COPIES:
         print(f"  … and {len(plain) - LISTED_COPIES} more (see `oeleo-gui files` or the log)")
+    for r in summary.live:
+        why = visible(r.reason)
+        print(f"  live copy: {visible(r.rel_path)}  ({why}; the file is still being written)")
     for r in summary.settling + summary.busy:
-        print(f"  waiting: {r.rel_path}  ({r.reason})")
+        print(f"  waiting: {visible(r.rel_path)}  ({visible(r.reason)})")
     for r in summary.failed:
-        print(f"  FAILED: {r.rel_path}  ({r.reason})")
+        print(f"  FAILED: {visible(r.rel_path)}  ({visible(r.reason)})")
     if summary.error:
         print(f"ERROR: {summary.error}")
         if summary.error_hint:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from oeleo_gui.cli.common import EXIT_FAILED, EXIT_OK, install_interrupt, make_engine
+from oeleo_gui.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_SKIPPED,
+    install_interrupt,
+    make_engine,
+)
 from oeleo_gui.cli.output import TerminalReporter, print_json, print_summary
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.settings.config import Settings
@@ -36,6 +42,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     if not summaries:
         return EXIT_OK
     last = summaries[-1]
+    if last.skipped:
+        return EXIT_SKIPPED
     return EXIT_OK if (last.ok or (last.cancelled and not last.failed)) else EXIT_FAILED
 
 

@@ -8,14 +8,16 @@ only when a full comparison is asked for). Locked files stay locked when the dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import (
     Connector,
     RemoteEntry,
     flattened_or_mirrored,
+    is_oeleo_path,
     is_temp_name,
 )
 from oeleo_gui.engine.events import CancelToken, CheckReport, FileCode, FileResult, Outcome
@@ -39,20 +41,26 @@ def compare(
     full: bool,
     cancel: CancelToken,
     now: float,
+    destination_name: Callable[[str], str] | None = None,
 ) -> CheckReport:
-    """Compare the scanned source `files` with what `connector` holds; see the module's doc."""
+    """Compare the scanned source `files` with what `connector` holds; see the module's doc.
+
+    `destination_name` replaces upstream's naming (`flattened_or_mirrored`) when given."""
     started = datetime.now()
     mirror = settings.include_subdirs and settings.external_subdirs
+    name_of = destination_name or partial(flattened_or_mirrored, mirror_subdirs=mirror)
     connector.connect()
-    listing = connector.list_files(recursive=mirror, cancel=cancel)
+    listing = connector.list_files(recursive=mirror or destination_name is not None, cancel=cancel)
     swept = _sweep_stale_temps(connector, listing, now)
+    for rel in [rel for rel in listing if is_oeleo_path(rel)]:
+        del listing[rel]  # status records are no data: never foreign, missing or out of sync
     rows = store.all_rows()
     present, missing, out_of_sync, in_sync = [], [], [], []
     local_md5: dict[str, str] = {}
     same_size = []
     errors: list[FileResult] = []
     for f in files:
-        dest = listing.get(flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror))
+        dest = listing.get(name_of(f.rel_path))
         if dest is None:
             missing.append(f.rel_path)
             continue
@@ -64,9 +72,7 @@ def compare(
     can_hash = connector.capabilities.server_checksums or full
     for start in range(0, len(same_size), HASH_BATCH):
         chunk = same_size[start : start + HASH_BATCH]
-        dest_names = {
-            f.rel_path: flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror) for f in chunk
-        }
+        dest_names = {f.rel_path: name_of(f.rel_path) for f in chunk}
         remote = connector.checksums(list(dest_names.values()), cancel) if can_hash else {}
         for f in chunk:
             row = rows.get(f.rel_path)
@@ -99,9 +105,7 @@ def compare(
                     f.rel_path,
                     FileCode.COPY if f.rel_path in out_set else FileCode.COPY_IF_CHANGED,
                     local_md5.get(f.rel_path) if f.rel_path not in out_set else None,
-                    connector.external_name(
-                        flattened_or_mirrored(f.rel_path, mirror_subdirs=mirror)
-                    ),
+                    connector.external_name(name_of(f.rel_path)),
                     f.size,
                     f.mtime_ns,
                 )

@@ -30,8 +30,28 @@ class ConfigProblem:
     expected: str
 
     def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else repr(self.value)
+        shown = "(not set)" if self.value is None else f"'{visible(self.value)}'"
         return f"{self.key} = {shown}: {self.expected}"
+
+
+_CONTROL_NAMES = {"\n": "[line break]", "\r": "[carriage return]", "\t": "[tab]"}
+
+
+def visible(text: str) -> str:
+    """`text` as typed (backslashes single), its control characters named: a value or a file
+    name must never print as a second line (a name could forge a log line), `C:\\data\\new`
+    read in double quotes shows its line break, and a byte that is not UTF-8 (a lone surrogate
+    from the file system) shows as `\\xfc`."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _named(ch) for ch in text)
+
+
+def _named(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return _CONTROL_NAMES.get(ch, f"[U+{code:04X}]")
 
 
 class ConfigError(OeleoError):
@@ -126,12 +146,39 @@ class VerifyFailed(FileError):
     """What arrived at the destination is not what was sent."""
 
 
+class SourceGone(FileError):
+    """The source file was deleted after the scan: there is nothing to copy, and no failure."""
+
+
+class PathBlocked(FileError):
+    """A file at the destination stands where a folder must be made (the source has a folder
+    now where it had a file); the run moves it aside and copies again."""
+
+    def __init__(self, rel_path: str) -> None:
+        self.rel_path = rel_path
+        super().__init__(f"{rel_path} at the destination is a file where a folder must be.", "")
+
+
 class NameClash(FileError):
     """Two source files would land on the same destination name."""
 
 
 class BookkeepingError(OeleoError):
     """The bookkeeping database cannot be used."""
+
+
+class RunInProgress(OeleoError):
+    """Another process is running a sync or check on the same database; this run was skipped.
+
+    Not a fault: frontends show it as "syncing elsewhere", not as an error."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        who = f"pid {pid}" if pid else "its pid is not known yet"
+        super().__init__(
+            f"Another oeleo-gui run is copying ({who}); this run was skipped.",
+            "Nothing is lost: that run copies the files, and the next run starts after it.",
+        )
 
 
 class Cancelled(OeleoError):

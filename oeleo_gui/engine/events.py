@@ -32,6 +32,28 @@ _CODE_LABELS = {
 }
 
 
+class FileState(StrEnum):
+    """Why a selected file is not (or not in its current version) at the destination, kept
+    between runs in the database's `file_state` table."""
+
+    WAITING = "waiting"  # still being written: waits for the settle time (or the maximum wait)
+    LIVE = "live"  # a live copy of a file still being written is at the destination
+    HELD_OPEN = "held_open"  # the OS reports it locked by another program
+    FAILED = "failed"  # copying it failed
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    FileState.WAITING: "still being written",
+    FileState.LIVE: "live copy",
+    FileState.HELD_OPEN: "held open by another program",
+    FileState.FAILED: "failed",
+}
+
+
 class RunKind(StrEnum):
     SYNC = "sync"
     CHECK = "check"
@@ -48,6 +70,7 @@ class Outcome(StrEnum):
     LOCKED = "locked"  # code 2: never copy
     FAILED = "failed"
     WOULD_COPY = "would copy"  # preview only
+    LIVE_COPIED = "live copy"  # a whole, verified earlier state of a file still being written
 
     @property
     def is_waiting(self) -> bool:
@@ -100,12 +123,18 @@ class FileProgress:
     file_count: int
     run_bytes_done: int = 0
     run_bytes_total: int = 0
+    files_done: int = 0  # sent or given up for this run; counts like run_bytes_done
 
     @property
     def percent(self) -> int:
-        if self.run_bytes_total <= 0:
-            return 100 if self.file_count and self.file_index >= self.file_count else 0
+        if self.run_bytes_total <= 0:  # only empty files: count them instead
+            return min(100, self.files_done * 100 // self.file_count) if self.file_count else 0
         return min(100, int(self.run_bytes_done * 100 / self.run_bytes_total))
+
+    def files_text(self) -> str:
+        """'16 of 40 files · 35 %': files and bytes from the same totals, so they agree."""
+        done, count = min(self.files_done, self.file_count), self.file_count
+        return f"{done} of {count} file{'' if count == 1 else 's'} · {self.percent} %"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +145,7 @@ class FileResult:
     size: int = 0
     external_name: str = ""
     moved_aside: str = ""  # destination file kept under this name before being replaced
+    since: datetime | None = None  # waiting, held open or failing since (when known)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +166,14 @@ class RunSummary:
     error_hint: str = ""
     cancelled: bool = False
     would_copy: tuple[FileResult, ...] = ()  # preview only
+    live: tuple[FileResult, ...] = ()  # live copies made of files still being written
+    other_run_pid: int | None = None
+    """Set when this run was skipped because another process was copying (its pid, 0 unknown)."""
+
+    @property
+    def skipped(self) -> bool:
+        """Another oeleo-gui run held the database: this one did nothing (not an error)."""
+        return self.other_run_pid is not None
 
     @property
     def duration(self) -> float:
@@ -147,12 +185,17 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.error and not self.failed and not self.cancelled
+        return not self.error and not self.failed and not self.cancelled and not self.skipped
 
     def one_line(self) -> str:
+        if self.skipped:
+            who = f"pid {self.other_run_pid}" if self.other_run_pid else "its pid is not known yet"
+            return f"Another oeleo-gui run is copying ({who}); this run was skipped"
         if self.error:
             return f"Stopped: {self.error}"
         parts = [f"{len(self.copied)} copied", f"{self.unchanged} unchanged"]
+        if self.live:
+            parts.append(f"{len(self.live)} live cop{'y' if len(self.live) == 1 else 'ies'}")
         if self.waiting:
             parts.append(f"{self.waiting} waiting")
         if self.locked:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.settings.paths import LOG_FILE_NAME, user_log_dir
 
 MAX_BYTES = 1_000_000
@@ -23,6 +24,9 @@ _SECRET_ASSIGNMENT = re.compile(
 )
 _SECRET_WORDS = ("password", "passphrase", "secret", "token")  # client_secret contains secret
 _secrets: set[str] = set()
+NAMES_ESCAPED = {"names_escaped": True}
+"""`log.info(..., extra=NAMES_ESCAPED)`: a record built of names already shown with `visible`,
+whose own line breaks (one line per file) are kept."""
 
 
 def register_secret(value: str) -> None:
@@ -40,10 +44,24 @@ def mask_secrets(text: str) -> str:
     return text
 
 
+def _escaped(arg: object) -> object:
+    """A log argument that cannot start a new line: control characters in file names (and in
+    messages that carry them) are named, so a name cannot forge a log line."""
+    if isinstance(arg, str):
+        return visible(arg)
+    if isinstance(arg, BaseException):  # their own line breaks become spaces, names escaped
+        return visible(" ".join(str(arg).splitlines()))
+    return arg
+
+
 class SecretFilter(logging.Filter):
-    """Rewrites each record's final message with secrets masked (including tracebacks)."""
+    """Rewrites each record's final message with secrets masked (including tracebacks), and
+    with control characters in its arguments named (a record built from escaped names says so
+    with `extra={"names_escaped": True}` and keeps its own line breaks)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and not getattr(record, "names_escaped", False):
+            record.args = tuple(_escaped(a) for a in record.args)
         message = record.getMessage()
         masked = mask_secrets(message)
         if masked != message:

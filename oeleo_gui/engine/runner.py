@@ -7,11 +7,14 @@ Errors of one run are reported and the loop goes on: the next run picks up where
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 
+from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
 from oeleo_gui.engine.events import CancelToken, NullReporter, Reporter, RunSummary
-from oeleo_gui.engine.scheduler import Schedule
+from oeleo_gui.engine.scheduler import Schedule, ScheduleInfo
 from oeleo_gui.engine.worker import Engine
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,9 @@ def run_loop(
             log.error("the check before the first run failed: %s", exc)
     last_started: float | None = None
     while schedule.has_more_runs(len(summaries)) and not cancel.is_cancelled:
-        wait = schedule.next_run_at(last_started, clock()) - clock()
+        next_at = schedule.next_run_at(last_started, clock())
+        _announce(engine, schedule, next_at, runs_made=len(summaries))
+        wait = next_at - clock()
         if wait > 0:
             log.info("next run in %.0f s", wait)
             if cancel.wait(wait):
@@ -52,3 +57,19 @@ def run_loop(
         if on_summary is not None:
             on_summary(summary)
     return summaries
+
+
+def _announce(engine: Engine, schedule: Schedule, next_at: float, *, runs_made: int) -> None:
+    """Tell `status` that runs keep coming, and when the next one is (see `ScheduleInfo`)."""
+    info = ScheduleInfo(
+        pid=os.getpid(),
+        kind="loop",
+        updated=datetime.now(),
+        next_run=datetime.fromtimestamp(next_at),
+        run_limit=0 if schedule.single_run else schedule.max_runs,
+        runs_made=runs_made,
+    )
+    try:
+        engine.store.set_meta(META_SCHEDULE, info.to_json())
+    except Exception as exc:  # the schedule goes on; `status` then judges by the last run
+        log.debug("could not record the schedule: %s", exc)

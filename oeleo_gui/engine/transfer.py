@@ -7,13 +7,13 @@ A lost connection is retried from scratch after a bounded, cancellable backoff.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import (
@@ -30,12 +30,25 @@ from oeleo_gui.engine.errors import (
     DestinationError,
     FileError,
     OeleoError,
+    PathBlocked,
     SourceBusy,
+    SourceGone,
     VerifyFailed,
+    visible,
 )
-from oeleo_gui.engine.events import CancelToken, FileProgress, FileResult, Outcome, Reporter
+from oeleo_gui.engine.events import (
+    CancelToken,
+    FileCode,
+    FileProgress,
+    FileResult,
+    Outcome,
+    Reporter,
+)
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
-from oeleo_gui.engine.planner import Decision
+from oeleo_gui.engine.live_copy import LIVE_ATTEMPTS, LIVE_RETRY_PAUSE, judge_live_copy
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
+from oeleo_gui.engine.moving_aside import clear_the_way, keep_foreign_files
+from oeleo_gui.engine.planner import Action, Decision
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500
@@ -60,29 +73,29 @@ def batches(decisions: Sequence[Decision], max_files: int = BATCH_FILES) -> list
     return out
 
 
-def aside_name(rel_path: str, when: datetime) -> str:
-    """`dir/data.csv` -> `dir/data.oeleo-aside-20261124-140203.csv` (keeps the extension last)."""
-    p = PurePosixPath(rel_path)
-    return str(p.with_name(f"{p.stem}.oeleo-aside-{when:%Y%m%d-%H%M%S}{p.suffix}"))
-
-
 def log_copies(records: Sequence[tuple[str, str, str, int, int]]) -> None:
     """One log record per batch, one line per file: a record per file cost a fifth of a first
-    copy of many small files. The log viewer shows the lines under the record's level."""
+    copy of many small files. The log viewer shows the lines under the record's level. Names
+    are shown with their control characters named: a name must not forge a log line."""
     if not records or not log.isEnabledFor(logging.INFO):
         return
     lines = [
-        f"{rel} -> {external} ({size} bytes, md5 {md5})" for rel, external, md5, size, _ in records
+        f"{visible(rel)} -> {visible(external)} ({size} bytes, md5 {md5})"
+        for rel, external, md5, size, _ in records
     ]
     if len(lines) == 1:
-        log.info("copied %s", lines[0])
+        log.info("copied %s", lines[0], extra=NAMES_ESCAPED)
     else:
-        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines))
+        log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines), extra=NAMES_ESCAPED)
 
 
 @dataclass
 class Progress:
-    """Throttled progress for the whole run (at most ten events a second, plus file ends)."""
+    """Throttled progress for the whole run (at most ten events a second, plus the last file).
+
+    Files and bytes count the same thing: a file is done, with all its bytes, once it has been
+    sent or has been given up for this run (waiting, failed), so "16 of 40 files" and "35 %"
+    always agree."""
 
     reporter: Reporter
     file_count: int
@@ -90,12 +103,23 @@ class Progress:
     clock: Callable[[], float] = time.monotonic
     run_bytes_done: int = 0
     file_index: int = 0
+    files_done: int = 0
     _last: float = field(default=0.0)
 
     def start_file(self) -> None:
         self.file_index += 1
 
     def update(self, rel_path: str, done: int, total: int, *, force: bool = False) -> None:
+        """`done` of the `total` bytes of the file being sent."""
+        self._emit(rel_path, done, total, in_flight=done, force=force)
+
+    def finish_file(self, rel_path: str, size: int) -> None:
+        """The file is sent or given up for this run: its bytes count as done."""
+        self.files_done += 1
+        self.run_bytes_done += size
+        self._emit(rel_path, size, size, in_flight=0, force=self.files_done >= self.file_count)
+
+    def _emit(self, rel_path: str, done: int, total: int, *, in_flight: int, force: bool) -> None:
         now = self.clock()
         if not force and now - self._last < PROGRESS_INTERVAL:
             return
@@ -107,13 +131,11 @@ class Progress:
                 bytes_total=total,
                 file_index=self.file_index,
                 file_count=self.file_count,
-                run_bytes_done=self.run_bytes_done + done,
+                run_bytes_done=self.run_bytes_done + in_flight,
                 run_bytes_total=self.run_bytes_total,
+                files_done=self.files_done,
             )
         )
-
-    def finish_file(self, size: int) -> None:
-        self.run_bytes_done += size
 
 
 class BatchCopier:
@@ -142,6 +164,9 @@ class BatchCopier:
         self.bytes_copied = 0
         self._undiscarded: set[str] = set()
         self._in_flight = ""
+        self._live_mtime: dict[str, int | None] = {}  # temp name -> mtime of the state copied
+        self._cleared: dict[str, str] = {}  # destination name -> where what was in its way went
+        self.locked_meanwhile = 0  # files a technician locked while this run was copying
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
         # A connector sending whole batches may take more files per batch (fewer round trips).
@@ -186,6 +211,7 @@ class BatchCopier:
 
     def _copy_batch(self, batch: list[Decision]) -> None:
         """Copy one batch; on any failure its uncommitted temporary files are discarded."""
+        batch = self._not_locked_since_planned(batch)
         temps = {d.file.rel_path: temp_name_for(d.dest_rel) for d in batch}
         self.store.journal_add([(temps[d.file.rel_path], d.dest_rel) for d in batch])
         uploads: list[tuple[Decision, Upload]] = []
@@ -215,6 +241,17 @@ class BatchCopier:
             # Names whose removal may have failed stay journalled for the next run's sweep.
             self.store.journal_remove([t for t in temps.values() if t not in self._undiscarded])
 
+    def _not_locked_since_planned(self, batch: list[Decision]) -> list[Decision]:
+        """The codes are read again just before each batch: a file a technician locked while
+        the run was copying others is not copied (issue 13, case 16)."""
+        rows = self.store.rows_for([d.file.rel_path for d in batch])
+        locked = {rel for rel, row in rows.items() if row.code is FileCode.LOCKED}
+        if not locked:
+            return batch
+        self.locked_meanwhile += len(locked)
+        log.info("not copied, locked meanwhile: %s", ", ".join(sorted(locked)))
+        return [d for d in batch if d.file.rel_path not in locked]
+
     def _upload_one(self, d: Decision, temp: str) -> Upload | None:
         self.cancel.raise_if_cancelled()
         self.progress.start_file()
@@ -225,20 +262,23 @@ class BatchCopier:
         self._in_flight = temp  # stays set only if an unexpected error propagates
         upload = None
         try:
-            upload = self.connector.upload_temp(
-                self._source_prefix + native(rel),
-                d.dest_rel,
-                temp_rel_path=temp,
-                mtime=d.file.mtime,
-                progress=lambda done: self.progress.update(rel, done, d.file.size),
-                cancel=self.cancel,
-            )
-        except FileError as exc:
+            upload = self._upload_clearing_the_way(d, temp)
+        except (FileError, FileNotFoundError) as exc:
             self._not_uploaded(d, exc)
-        except FileNotFoundError:
-            self._fail(d, FileError(f"{rel} disappeared before it could be copied.", ""))
         self._in_flight = ""
+        self.progress.finish_file(rel, d.file.size)
         return upload
+
+    def _not_uploaded(self, d: Decision, exc: FileError | FileNotFoundError) -> None:
+        rel = d.file.rel_path
+        if isinstance(exc, SourceBusy):
+            self._finish(
+                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
+            )
+        elif isinstance(exc, (SourceGone, FileNotFoundError)):  # deleted since the scan
+            log.info("%s was deleted before it could be copied; skipped", rel)
+        else:
+            self._fail(d, exc)
 
     def _upload_batch(
         self,
@@ -248,12 +288,15 @@ class BatchCopier:
         uploads: list[tuple[Decision, Upload]],
     ) -> None:
         """The whole batch in one go, for connectors that keep many requests in flight (SSH).
-        Each file's outcome is handled as `_upload_one` handles it."""
+        Each file's outcome is handled as `_upload_one` handles it; live copies (checked around
+        each attempt) and files whose way must be cleared first go through `_upload_one`."""
+        together = [d for d in batch if d.action is not Action.LIVE_COPY]
+        one_by_one = [d for d in batch if d.action is Action.LIVE_COPY]
         started: set[int] = set()
         finished: set[int] = set()
 
         def progress(i: int, done: int) -> None:
-            rel, size = batch[i].file.rel_path, batch[i].file.size
+            rel, size = together[i].file.rel_path, together[i].file.size
             if i not in started:
                 started.add(i)
                 self.progress.start_file()
@@ -263,10 +306,15 @@ class BatchCopier:
 
         def done(i: int, outcome: Upload | FileError) -> None:
             finished.add(i)
+            d = together[i]
+            if isinstance(outcome, PathBlocked):
+                one_by_one.append(d)  # its way is cleared, then it is sent on its own
+                return
             if isinstance(outcome, Upload):
-                uploads.append((batch[i], outcome))
+                uploads.append((d, outcome))
             else:
-                self._not_uploaded(batch[i], outcome)
+                self._not_uploaded(d, outcome)
+            self.progress.finish_file(d.file.rel_path, d.file.size)
 
         requests = [
             UploadRequest(
@@ -275,7 +323,7 @@ class BatchCopier:
                 temps[d.file.rel_path],
                 d.file.mtime,
             )
-            for d in batch
+            for d in together
         ]
         try:
             connector.upload_batch(requests, progress=progress, done=done, cancel=self.cancel)
@@ -287,19 +335,73 @@ class BatchCopier:
                 r.temp_rel_path for i, r in enumerate(requests) if i not in finished
             )
             raise
+        for d in one_by_one:
+            upload = self._upload_one(d, temps[d.file.rel_path])
+            if upload is not None:
+                uploads.append((d, upload))
 
-    def _not_uploaded(self, d: Decision, exc: FileError) -> None:
-        if isinstance(exc, SourceBusy):
-            self._finish(
-                FileResult(
-                    rel_path=d.file.rel_path,
-                    outcome=Outcome.BUSY,
-                    reason=exc.title,
-                    size=d.file.size,
-                )
+    def _upload_clearing_the_way(self, d: Decision, temp: str) -> Upload | None:
+        """Upload; a file standing where a folder must be made is moved aside once, and the
+        upload tried again (issue 13, case 13)."""
+        for attempt in (1, 2):
+            try:
+                if d.action is Action.LIVE_COPY:
+                    return self._upload_live(d, temp)
+                return self._upload(d, temp)
+            except PathBlocked as exc:
+                if attempt == 2:
+                    raise
+                self._cleared[d.dest_rel] = clear_the_way(self.connector, self.store, exc.rel_path)
+        return None
+
+    def _upload(self, d: Decision, temp: str) -> Upload:
+        rel = d.file.rel_path
+        return self.connector.upload_temp(
+            self._source_prefix + native(rel),
+            d.dest_rel,
+            temp_rel_path=temp,
+            mtime=d.file.mtime,
+            progress=lambda done: self.progress.update(rel, done, d.file.size),
+            cancel=self.cancel,
+        )
+
+    def _upload_live(self, d: Decision, temp: str) -> Upload | None:
+        """A copy of a file still being written, kept only when it is a state the file had
+        (see `live_copy`); a torn copy is removed at once and tried again a few times."""
+        source = self._source_prefix + native(d.file.rel_path)
+        why = ""
+        for attempt in range(1, LIVE_ATTEMPTS + 1):
+            before = os.stat(source)
+            upload = self._upload(d._replace(file=d.file._replace(size=before.st_size)), temp)
+            after = os.stat(source)
+            verdict = judge_live_copy(
+                source,
+                before,
+                after,
+                copied_size=upload.size,
+                copied_md5=upload.md5,
+                cancel=self.cancel,
             )
-        else:
-            self._fail(d, exc)
+            if verdict.accepted:
+                log.debug("live copy of %s accepted: %s", d.file.rel_path, verdict.how)
+                self._live_mtime[temp] = verdict.mtime_ns
+                state_time = (verdict.mtime_ns or before.st_mtime_ns) / 1e9
+                return dataclasses.replace(upload, mtime=state_time)
+            why = verdict.how
+            self.connector.remove(temp)
+            log.debug("live copy %d of %s discarded: %s", attempt, d.file.rel_path, why)
+            if attempt < LIVE_ATTEMPTS and self.cancel.wait(LIVE_RETRY_PAUSE):
+                raise Cancelled()
+        self._finish(
+            FileResult(
+                rel_path=d.file.rel_path,
+                outcome=Outcome.SETTLING,
+                reason=f"still being written: its live copy was {why} {LIVE_ATTEMPTS} times; "
+                "tried again at the next run",
+                size=d.file.size,
+            )
+        )
+        return None
 
     def _fail(self, d: Decision, exc: FileError) -> None:
         log.warning("%s not copied: %s", d.file.rel_path, exc)
@@ -320,12 +422,16 @@ class BatchCopier:
                     raise
                 log.debug("could not remove %s (the next run sweeps it)", upload.temp_rel_path)
 
-    def _source_unchanged(self, d: Decision, upload: Upload) -> bool:
+    def _source_now(self, d: Decision, upload: Upload) -> str:
+        """ "same", "changed" (since it was planned) or "gone" (deleted meanwhile)."""
         try:
             st = os.stat(self._source_prefix + native(d.file.rel_path))
+        except FileNotFoundError:
+            return "gone"
         except OSError:
-            return False
-        return st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
+            return "changed"
+        same = st.st_size == d.file.size == upload.size and st.st_mtime_ns == d.file.mtime_ns
+        return "same" if same else "changed"
 
     def _verify_and_commit(
         self, uploads: list[tuple[Decision, Upload]], cancel: CancelToken
@@ -344,7 +450,10 @@ class BatchCopier:
                         "It will be copied again at the next run.",
                     ),
                 )
-            elif not self._source_unchanged(d, upload):
+            elif (now := self._source_now(d, upload)) == "gone":  # not a failure: skipped
+                self._discard([upload])
+                log.info("%s was deleted while it was copied; skipped", d.file.rel_path)
+            elif d.action is not Action.LIVE_COPY and now == "changed":
                 self._discard([upload])
                 exc = ChangedDuringCopy(f"{d.file.rel_path} changed while it was copied.", "")
                 self._finish(
@@ -357,7 +466,7 @@ class BatchCopier:
                 )
             else:
                 good.append((d, upload))
-        asides = self._keep_foreign_files(good, cancel)
+        asides = {**self._cleared, **keep_foreign_files(self.connector, self.store, good, cancel)}
         records = []
         renamed, failure = None, None
         if isinstance(self.connector, BatchUploads):
@@ -370,19 +479,26 @@ class BatchCopier:
                 elif upload.temp_rel_path not in renamed:
                     continue
                 external = self.connector.external_name(d.dest_rel)
+                live = d.action is Action.LIVE_COPY
+                mtime_ns = self._live_mtime.pop(upload.temp_rel_path, None) if live else None
                 records.append(
-                    (d.file.rel_path, external, upload.md5, upload.size, d.file.mtime_ns)
+                    (
+                        d.file.rel_path,
+                        external,
+                        upload.md5,
+                        upload.size,
+                        mtime_ns if live else d.file.mtime_ns,
+                    )
                 )
                 if d.legacy_name:
                     self.store.adopt_legacy(
                         d.legacy_name, d.file.rel_path, upload.size, d.file.mtime_ns
                     )
                 self.bytes_copied += upload.size
-                self.progress.finish_file(upload.size)
                 self._finish(
                     FileResult(
                         rel_path=d.file.rel_path,
-                        outcome=Outcome.COPIED,
+                        outcome=Outcome.LIVE_COPIED if live else Outcome.COPIED,
                         reason=d.reason,
                         size=upload.size,
                         external_name=external,
@@ -413,33 +529,3 @@ class BatchCopier:
         except OeleoError as exc:
             return renamed, exc
         return renamed, None
-
-    def _keep_foreign_files(
-        self, good: Sequence[tuple[Decision, Upload]], cancel: CancelToken
-    ) -> dict[str, str]:
-        """Move aside destination files oeleo did not write whose content differs; returns names."""
-        existing = self.connector.stat_many([d.dest_rel for d, _ in good])
-        to_hash = []
-        for d, upload in good:
-            entry = existing.get(d.dest_rel)
-            if entry is not None and entry.size in (upload.size, d.row.size if d.row else None):
-                to_hash.append(d.dest_rel)
-        hashes = self.connector.checksums(to_hash, cancel) if to_hash else {}
-        asides: dict[str, str] = {}
-        now = datetime.now()
-        for d, upload in good:
-            if d.dest_rel not in existing:
-                continue
-            current = hashes.get(d.dest_rel)
-            ours = d.row.checksum if d.row and d.row.external_name else None
-            if current is not None and current in (upload.md5, ours):
-                continue  # identical already, or the version oeleo wrote last time
-            target = aside_name(d.dest_rel, now)
-            self.connector.rename(d.dest_rel, target)
-            asides[d.dest_rel] = target
-            log.warning(
-                "%s at the destination was not written by oeleo and differs: kept as %s",
-                d.dest_rel,
-                target,
-            )
-        return asides

@@ -1,6 +1,9 @@
-"""Sizes in words for people; the command line and the windows print them the same way."""
+"""Sizes, times and durations in words for people; the command line, the windows, the verdict
+and the lab overview print them the same way."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def format_size(size: int | None, missing: str = "") -> str:
@@ -13,3 +16,25 @@ def format_size(size: int | None, missing: str = "") -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def when_text(when: datetime | None, now: datetime) -> str:
+    """A time for people: `14:02` today, `28 Nov 14:02` on another day, `never` for None."""
+    if when is None:
+        return "never"
+    if when.date() == now.date():
+        return f"{when:%H:%M}"
+    return f"{when:%d %b %H:%M}"
+
+
+def format_duration(seconds: float) -> str:
+    """`90` -> `2 min`, `5400` -> `1.5 h`, `200000` -> `2 days`: rounded, for ages and intervals."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        hours = f"{seconds / 3600:.1f}".removesuffix(".0")
+        return f"{hours} h"
+    return f"{round(seconds / 86400)} days"

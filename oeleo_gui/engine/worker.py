@@ -8,11 +8,18 @@ that ask for `preflight()`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
+from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
+from oeleo_gui.engine.bookkeeping.rows import FileStateRow
+from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checking import compare
 from oeleo_gui.engine.connectors import make_connector
@@ -22,11 +29,14 @@ from oeleo_gui.engine.errors import (
     ConfigError,
     DestinationError,
     OeleoError,
+    RunInProgress,
+    visible,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
     CheckReport,
     FileResult,
+    FileState,
     NullReporter,
     Outcome,
     Reporter,
@@ -37,9 +47,14 @@ from oeleo_gui.engine.events import (
 from oeleo_gui.engine.fileio.hashing import md5_file
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.lab.record import publish_if_due
+from oeleo_gui.engine.logsetup import NAMES_ESCAPED
+from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
-from oeleo_gui.engine.scanner import LocalFile, scan, walk
+from oeleo_gui.engine.run_lock import RunLock
+from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
+from oeleo_gui.engine.state_keeping import next_states
 from oeleo_gui.engine.transfer import BatchCopier, Progress
 
 log = logging.getLogger(__name__)
@@ -55,12 +70,24 @@ class Engine:
         connector: Connector | None = None,
         store: FileListStore | None = None,
         clock: Callable[[], float] = time.time,
+        destination_name: Callable[[str], str] | None = None,
+        run_lock_wait: float | None = None,
     ) -> None:
+        """`destination_name` maps a source file's relative path to its name at the destination
+        (the scripting API's `external_name_generator`); by default upstream's naming.
+        `run_lock_wait`: seconds a run waits for another process's run on the same database
+        before it is skipped (None: `run_lock.DEFAULT_WAIT_SECONDS`)."""
         self.settings = settings
+        self.destination_name = destination_name
+        self._run_lock_wait = run_lock_wait
         self.filter = FileFilter.from_settings(settings)
+        self.own_files = own_files(settings)  # never copied, whatever the filters say
+        self._scan_problems: tuple[tuple[str, str], ...] = ()  # of the last scan
         self._connector = connector
         self._store = store
         self._clock = clock
+        self._run_states: dict[str, FileStateRow] | None = None  # during a sync run
+        self._seen: dict[str, LocalFile] = {}
         for warning in settings.ignored:  # once per configuration, not at every run
             log.warning("%s", warning)
 
@@ -89,18 +116,41 @@ class Engine:
         if problems:
             raise ConfigError(problems, str(self.settings.env_file or "the environment"))
 
+    def run_lock(self, cancel: CancelToken | None = None) -> RunLock:
+        """The lock every sync and check holds: one run per database, across processes (none
+        for a private in-memory store: a script's dry run shares it with no one)."""
+        private = self._store is not None and self._store.in_memory
+        db = Path(IN_MEMORY) if private else self.settings.db_path
+        return RunLock(db, wait_seconds=self._run_lock_wait, cancel=cancel)
+
     def scan(self, cancel: CancelToken | None = None) -> list[LocalFile]:
-        return scan(
+        scanned = walk(
             self.settings.source,
             self.filter,
             recursive=self.settings.include_subdirs,
             cancel=cancel,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
+        return scanned.files
+
+    def _scan_failures(self, reporter: Reporter) -> list[FileResult]:
+        """What the last scan could not see (a folder it cannot list, a name that is not
+        UTF-8), as failures of the run: the files there are not safe (issue 13, cases 7, 8)."""
+        failures = [
+            FileResult(rel_path=what, outcome=Outcome.FAILED, reason=why)
+            for what, why in self._scan_problems
+        ]
+        for result in failures:
+            log.warning("%s not copied: %s", result.rel_path, result.reason)
+            reporter.on_file_done(result)
+        return failures
 
     def _scan_and_plan(
         self,
         clean: Mapping[str, tuple[int, int]],
         rows_for: RowsFor,
+        states: Mapping[str, FileStateRow],
         cancel: CancelToken | None = None,
     ) -> Plan:
         """Decide for every source file; unchanged files are counted during the scan.
@@ -110,14 +160,16 @@ class Engine:
         Otherwise the planner sees every file, to settle name clashes in a fixed order."""
         settings = self.settings
         mirror = settings.include_subdirs and settings.external_subdirs
-        names_unique = mirror or not settings.include_subdirs
+        names_unique = self.destination_name is None and (mirror or not settings.include_subdirs)
         scanned = walk(
             settings.source,
             self.filter,
             recursive=settings.include_subdirs,
             cancel=cancel,
             known=clean if names_unique else None,
+            exclude=self.own_files,
         )
+        self._scan_problems = scanned.problems
         planned = plan(
             scanned.files,
             clean,
@@ -125,6 +177,10 @@ class Engine:
             now=self._clock(),
             settle_seconds=settings.settle_seconds,
             mirror_subdirs=mirror,
+            states=states,
+            max_wait_seconds=settings.max_wait_seconds,
+            destination_name=self.destination_name,
+            present=scanned.matched_paths,
         )
         return planned._replace(unchanged=planned.unchanged + scanned.matched)
 
@@ -153,23 +209,65 @@ class Engine:
         counts = {"unchanged": 0, "locked": 0, "bytes": 0}
         error: OeleoError | None = None
         cancelled = False
+        other_run: int | None = None
+        lock = self.run_lock(cancel)
         try:
             self.preflight()
             if kind is RunKind.PREVIEW:
                 self._preview(results, counts, reporter)
             else:
+                lock.acquire()  # held until the run's states and history are written
                 self._sync(results, counts, reporter, cancel)
         except Cancelled:
             cancelled = True
+        except RunInProgress as exc:  # not a fault: the other run does the copying
+            other_run = exc.pid
+            log.info("%s", exc.title)
         except (DestinationError, ConfigError, OeleoError) as exc:
             error = exc
             log.error("%s run stopped: %s", kind, exc)
-        summary = _summarise(kind, started, results, counts, error, cancelled)
-        if kind is RunKind.SYNC:
-            self._record_run(summary)
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            # the database's disk filled up or turned read-only mid-run: say so, keep it as is
+            error = database_problem(self.settings.db_path, exc)
+            log.error("%s run stopped: %s (%s)", kind, error, exc)
+        try:
+            if kind is RunKind.SYNC and self._run_states is not None:
+                complete = error is None and not cancelled
+                results = self._keep_states(results, complete=complete)
+            summary = _summarise(kind, started, results, counts, error, cancelled)
+            if other_run is not None:
+                summary = replace(summary, other_run_pid=other_run)
+            elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
+                self._record_run(summary)  # (a configuration problem opens no database)
+            if kind is RunKind.SYNC and other_run is None and not cancelled:
+                self._publish_status(error)  # this instrument's record for the lab overview
+        finally:
+            lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
         reporter.on_run_finished(summary)
         return summary
+
+    def _keep_states(self, results: list[FileResult], *, complete: bool) -> list[FileResult]:
+        """Remember why files wait or fail (`file_state`), and say since when in the results.
+
+        A complete run saw every file, so the states it did not report end; a stopped or
+        cancelled run only updates the files it reported."""
+        previous, self._run_states = self._run_states or {}, None
+        now = datetime.fromtimestamp(self._clock())
+        kept, ended = next_states(results, previous, self._seen, now)
+        try:
+            store = self.store
+            store.save_file_states(kept, remove=ended, replace_all=complete)
+            if store.get_meta(META_DESTINATION) is None:
+                store.set_meta(META_DESTINATION, self.settings.destination_identity)
+        except Exception as exc:  # the copies are recorded; a lost state only delays a live copy
+            log.warning("could not record which files wait or fail: %s", exc)
+        by_path = {s.rel_path: s for s in kept}
+        results = [_with_state(r, by_path.get(r.rel_path)) for r in results]
+        _log_not_copied(results)
+        return results
 
     def _destination_text(self) -> str:
         if self._connector is not None:
@@ -182,6 +280,32 @@ class Engine:
         except Exception as exc:  # history is nice to have; never let it hide the real outcome
             log.warning("could not record the run in the history: %s", exc)
 
+    def publish_status(self) -> bool:
+        """Write this instrument's status record now if it is due (the verdict changed: the
+        tray calls this when it pauses, so the lab overview says "paused" instead of going
+        silent). Skipped while another run holds the database: that run writes it."""
+        try:
+            with RunLock(self.settings.db_path, wait_seconds=0):
+                return publish_if_due(self.settings, self.connector, self.store, clock=self._clock)
+        except (RunInProgress, OeleoError) as exc:
+            log.debug("status record not written now: %s", exc)
+            return False
+
+    def _publish_status(self, error: OeleoError | None) -> None:
+        """This instrument's status record for the lab overview, when due (`lab.record`): not
+        to a destination that stopped the run (it cannot take it), nor for a configuration
+        problem before any database exists (none is made for it)."""
+        if isinstance(error, DestinationError):
+            return
+        if isinstance(error, ConfigError) and not self.settings.db_path.is_file():
+            return
+        try:
+            connector, store = self.connector, self.store
+        except Exception as exc:
+            log.debug("no status record without a destination and database: %s", exc)
+            return
+        publish_if_due(self.settings, connector, store, clock=self._clock)
+
     def _sync(
         self,
         results: list[FileResult],
@@ -190,8 +314,11 @@ class Engine:
         cancel: CancelToken,
     ) -> None:
         store = self.store
-        planned = self._scan_and_plan(store.clean_stats(), store.rows_for, cancel)
+        self._run_states = store.file_states()
+        planned = self._scan_and_plan(store.clean_stats(), store.rows_for, self._run_states, cancel)
+        self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
+        results.extend(self._scan_failures(reporter))
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
         if not to_copy and not store.journal_entries():
             return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
@@ -216,6 +343,7 @@ class Engine:
         finally:
             results.extend(copier.results)
             counts["bytes"] = copier.bytes_copied
+            counts["locked"] += copier.locked_meanwhile
 
     def _sweep_journal(self, store: FileListStore, connector: Connector) -> None:
         """Remove temporary files a crashed or cut-off run left at the destination."""
@@ -243,6 +371,9 @@ class Engine:
                 cancel.raise_if_cancelled()
                 try:
                     md5 = md5_file(source_path(self.settings.source, rel), cancel)
+                except FileNotFoundError:  # deleted since the scan: nothing to copy any more
+                    log.info("%s was deleted before it could be read; skipped", rel)
+                    continue
                 except OSError as exc:
                     results.append(
                         _result(d, Outcome.BUSY, f"cannot be read now: {exc.strerror or exc}")
@@ -258,7 +389,7 @@ class Engine:
                 d = Decision(
                     d.file, Action.COPY, "content changed", d.dest_rel, d.row, d.legacy_name
                 )
-            if d.action is Action.COPY:
+            if d.action in (Action.COPY, Action.LIVE_COPY):
                 to_copy.append(d)
             elif d.action is Action.UNCHANGED:
                 counts["unchanged"] += 1
@@ -274,17 +405,23 @@ class Engine:
     def _preview(
         self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
     ) -> None:
-        rows = FileListStore.read_only_rows(self.settings.db_path)
+        snapshot = read_snapshot(self.settings.db_path)
+        rows = snapshot.rows
         planned = self._scan_and_plan(
-            clean_stats(rows), lambda names: {n: rows[n] for n in names if n in rows}
+            clean_stats(rows),
+            lambda names: {n: rows[n] for n in names if n in rows},
+            snapshot.states,
         )
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
+        results.extend(self._scan_failures(reporter))
         for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
+            state = snapshot.states.get(d.file.rel_path)
+            held = state is not None and state.state is FileState.HELD_OPEN
             result = FileResult(
                 rel_path=d.file.rel_path,
                 outcome=Outcome.WOULD_COPY,
-                reason=d.reason,
+                reason=f"{d.reason}; {state.reason}" if held and state else d.reason,
                 size=d.file.size,
                 external_name=d.dest_rel,
             )
@@ -295,19 +432,59 @@ class Engine:
     def check(
         self, *, update_db: bool = False, full: bool = False, cancel: CancelToken | None = None
     ) -> CheckReport:
-        """Compare the source with the destination (see `checking.compare`)."""
+        """Compare the source with the destination (see `checking.compare`); with `update_db`
+        the database then refers to this destination (no longer "changed, not checked").
+
+        Raises `RunInProgress` when another process runs a sync or check on this database."""
         self.preflight()
         cancel = cancel or CancelToken()
-        return compare(
-            self.settings,
-            self.connector,
-            self.store,
-            self.scan(cancel),
-            update_db=update_db,
-            full=full,
-            cancel=cancel,
-            now=self._clock(),
+        with self.run_lock(cancel):  # it sweeps temporary files and may write codes
+            report = compare(
+                self.settings,
+                self.connector,
+                self.store,
+                self.scan(cancel),
+                update_db=update_db,
+                full=full,
+                cancel=cancel,
+                now=self._clock(),
+                destination_name=self.destination_name,
+            )
+            if update_db:
+                self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
+        unseen = tuple(self._scan_failures(NullReporter()))  # never "all in sync" past them
+        return dataclasses.replace(report, errors=unseen + report.errors) if unseen else report
+
+
+def _log_not_copied(results: list[FileResult]) -> None:
+    """One log record naming every file that waits, is held open or got a live copy (failures
+    are logged where they happen), so the log says why a file is not at the destination."""
+    words = {
+        Outcome.SETTLING: "waiting",
+        Outcome.BUSY: "held open",
+        Outcome.LIVE_COPIED: "live copy",
+    }
+    lines = [
+        f"{words[r.outcome]}: {visible(r.rel_path)} ({visible(r.reason)})"
+        for r in results
+        if r.outcome in words
+    ]
+    if lines:  # names escaped here: the record keeps its one line per file
+        text = "\n  ".join(lines)
+        log.info(
+            "%d file(s) not copied in their final version:\n  %s",
+            len(lines),
+            text,
+            extra=NAMES_ESCAPED,
         )
+
+
+def _with_state(result: FileResult, state: FileStateRow | None) -> FileResult:
+    """A waiting, held-open or failing file's result says since when (and, held open, why)."""
+    if state is None:
+        return result
+    reason = state.reason if result.outcome is Outcome.BUSY else result.reason
+    return dataclasses.replace(result, since=state.since, reason=reason)
 
 
 def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:
@@ -340,4 +517,5 @@ def _summarise(
         error_hint=error.hint if error else "",
         cancelled=cancelled,
         would_copy=having(Outcome.WOULD_COPY),
+        live=having(Outcome.LIVE_COPIED),
     )

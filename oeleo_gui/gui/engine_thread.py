@@ -3,9 +3,12 @@
 `EngineThread` lives in the GUI thread; it owns the QThread, tracks whether a job is running and
 asks the worker for work through queued signals. The worker runs the engine and reports through
 signals carrying the engine's frozen records (`RunStarted`, `FileProgress`, `FileResult`,
-`RunSummary`, `CheckReport`) or a `Failure`. Cancelling is a plain method that sets the job's
-`CancelToken`: while a run is going the worker's event loop is busy, so a queued slot would come
-too late. The GUI thread never opens the database or the destination itself.
+`RunSummary`, `CheckReport`) or a `Failure`. `update_status` writes the tray's schedule record
+into the database (so `oeleo-gui status` sees it) and computes the verdict (`StatusReport`),
+also in this thread: it scans the source folder and reads the database. Cancelling is a plain
+method that sets the job's `CancelToken`: while a run is going the worker's event loop is busy,
+so a queued slot would come too late. The GUI thread never opens the database or the
+destination itself.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from oeleo_gui.engine.errors import OeleoError
+from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+from oeleo_gui.engine.errors import OeleoError, RunInProgress
 from oeleo_gui.engine.events import (
     CancelToken,
-    FileCode,
     FileProgress,
     FileResult,
     NullReporter,
@@ -28,8 +32,11 @@ from oeleo_gui.engine.events import (
     RunStarted,
     RunSummary,
 )
+from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings
+from oeleo_gui.engine.status import SafetyState, StatusReport, compute_status
 from oeleo_gui.engine.worker import Engine
+from oeleo_gui.gui.background import collector_held_off
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +51,15 @@ class Failure:
     kind: RunKind
     title: str
     hint: str = ""
+    other_run_pid: int | None = None  # skipped: another process runs on this database
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreStatus:
-    """What the bookkeeping database says, read in the worker thread after each job."""
+class DestinationChange:
+    """The settings name another destination than the one the database's rows refer to."""
 
-    files_recorded: int
-    files_locked: int
-    last_success: datetime | None
+    recorded: str  # `Settings.destination_identity` of the destination the rows were copied to
+    configured: str
 
 
 class _SignalReporter(NullReporter):
@@ -84,7 +91,8 @@ class EngineWorker(QObject):
     run_finished = Signal(object)  # RunSummary
     check_finished = Signal(object)  # CheckReport
     failed = Signal(object)  # Failure
-    status_read = Signal(object)  # StoreStatus
+    status_computed = Signal(object)  # StatusReport
+    destination_changed = Signal(object)  # DestinationChange
     closed = Signal()
 
     def __init__(self, engine_factory: EngineFactory) -> None:
@@ -92,6 +100,8 @@ class EngineWorker(QObject):
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._settings: Settings | None = None
+        self._wrote_schedule = False
+        self._published_pause = False  # the status record says "paused" already
 
     def _engine_for(self, settings: Settings) -> Engine:
         if self._engine is None or self._settings is not settings:
@@ -114,7 +124,6 @@ class EngineWorker(QObject):
         try:
             engine = self._engine_for(settings)
             summary = engine.sync(_SignalReporter(self), cancel)
-            self._emit_status(engine)
             self.run_finished.emit(summary)
         except Exception as exc:  # the top of a worker slot: report, never die silently
             self._report_failure(RunKind.SYNC, exc)
@@ -124,43 +133,69 @@ class EngineWorker(QObject):
         try:
             engine = self._engine_for(settings)
             report = engine.check(update_db=True, cancel=cancel)
-            self._emit_status(engine)
             self.check_finished.emit(report)
         except Exception as exc:
             self._report_failure(RunKind.CHECK, exc)
 
-    @Slot(object)
-    def read_status(self, settings: Settings) -> None:
+    @Slot(object, object)
+    def update_status(self, settings: Settings, schedule: ScheduleInfo | None) -> None:
+        """Record the tray's schedule (None: none runs), then compute and emit the verdict."""
         try:
-            self._emit_status(self._engine_for(settings))
-        except Exception as exc:
-            log.warning("could not read the file list: %s", exc)
+            engine = self._engine_for(settings)
+            if schedule is not None or self._wrote_schedule:
+                engine.store.set_meta(META_SCHEDULE, schedule.to_json() if schedule else None)
+                self._wrote_schedule = schedule is not None
+            snapshot = read_snapshot(settings.db_path)
+            recorded = snapshot.meta.get(META_DESTINATION)
+            if recorded and snapshot.rows and recorded != settings.destination_identity:
+                change = DestinationChange(
+                    recorded=recorded, configured=settings.destination_identity
+                )
+                self.destination_changed.emit(change)
+            with collector_held_off():  # no GUI pauses for full collections
+                report = compute_status(settings, snapshot=snapshot, schedule=schedule)
+            if schedule is not None and schedule.paused and not self._published_pause:
+                engine.publish_status()  # the lab overview says "paused", not "silent"
+            self._published_pause = schedule is not None and schedule.paused
+        except Exception as exc:  # the top of a worker slot: say so; the next update tries again
+            log.exception("could not work out whether the data is safe")
+            reason = f"Could not work out whether the data is safe ({exc}); see the log."
+            report = StatusReport(
+                safe=False,
+                state=SafetyState.ERROR,
+                summary=reason,
+                reasons=(reason,),
+                checked_at=datetime.now(),
+            )
+        self.status_computed.emit(report)
+
+    @Slot()
+    def forget_schedule(self) -> None:
+        """Nobody runs the recorded schedule any more (quit, or settings that cannot work)."""
+        if self._wrote_schedule and self._engine is not None:
+            try:
+                self._engine.store.set_meta(META_SCHEDULE, None)
+                self._wrote_schedule = False
+            except Exception as exc:
+                log.warning("could not clear the schedule record: %s", exc)
 
     @Slot()
     def close(self) -> None:
         """Release the engine (database, connection) in this thread, then stop the thread."""
+        self.forget_schedule()
         self._close_engine()
         self.closed.emit()
         thread = self.thread()
         if thread is not None:
             thread.quit()
 
-    def _emit_status(self, engine: Engine) -> None:
-        if not engine.settings.db_path.exists():
-            self.status_read.emit(StoreStatus(files_recorded=0, files_locked=0, last_success=None))
-            return
-        store = engine.store
-        counts = store.code_counts()
-        self.status_read.emit(
-            StoreStatus(
-                files_recorded=counts[FileCode.COPY_IF_CHANGED],
-                files_locked=counts[FileCode.LOCKED],
-                last_success=store.last_successful_run(),
-            )
-        )
-
     def _report_failure(self, kind: RunKind, exc: Exception) -> None:
-        if isinstance(exc, OeleoError):
+        if isinstance(exc, RunInProgress):
+            log.info("%s skipped: %s", kind, exc.title)
+            self.failed.emit(
+                Failure(kind=kind, title=exc.title, hint=exc.hint, other_run_pid=exc.pid)
+            )
+        elif isinstance(exc, OeleoError):
             log.error("%s could not run: %s", kind, exc)
             self.failed.emit(Failure(kind=kind, title=exc.title, hint=exc.hint))
         else:
@@ -181,12 +216,14 @@ class EngineThread(QObject):
     run_finished = Signal(object)  # RunSummary
     check_finished = Signal(object)  # CheckReport
     failed = Signal(object)  # Failure
-    status_read = Signal(object)  # StoreStatus
+    status_computed = Signal(object)  # StatusReport
+    destination_changed = Signal(object)  # DestinationChange
     busy_changed = Signal(bool)
 
     _sync_requested = Signal(object, object)
     _check_requested = Signal(object, object)
-    _status_requested = Signal(object)
+    _status_requested = Signal(object, object)
+    _forget_requested = Signal()
     _close_requested = Signal()
 
     def __init__(self, engine_factory: EngineFactory = Engine, parent: QObject | None = None):
@@ -202,13 +239,15 @@ class EngineThread(QObject):
 
         self._sync_requested.connect(self._worker.sync)
         self._check_requested.connect(self._worker.check)
-        self._status_requested.connect(self._worker.read_status)
+        self._status_requested.connect(self._worker.update_status)
+        self._forget_requested.connect(self._worker.forget_schedule)
         self._close_requested.connect(self._worker.close)
         w = self._worker
         w.run_started.connect(self.run_started)
         w.progress.connect(self.progress)
         w.file_done.connect(self.file_done)
-        w.status_read.connect(self.status_read)
+        w.status_computed.connect(self.status_computed)
+        w.destination_changed.connect(self.destination_changed)
         w.run_finished.connect(self._on_worker_run_finished)
         w.check_finished.connect(self._on_worker_check_finished)
         w.failed.connect(self._on_worker_failed)
@@ -241,9 +280,15 @@ class EngineThread(QObject):
     def request_check(self, settings: Settings) -> bool:
         return self._request(RunKind.CHECK, settings, self._check_requested)
 
-    def request_status(self, settings: Settings) -> None:
+    def request_status(self, settings: Settings, schedule: ScheduleInfo | None = None) -> None:
+        """Record `schedule` and compute the verdict (queued behind a job that is running)."""
         if not self._is_shut_down:
-            self._status_requested.emit(settings)
+            self._status_requested.emit(settings, schedule)
+
+    def forget_schedule(self) -> None:
+        """Take the tray's schedule record out of the database (no schedule runs now)."""
+        if not self._is_shut_down:
+            self._forget_requested.emit()
 
     def _request(self, kind: RunKind, settings: Settings, signal: Signal) -> bool:
         if self.is_busy or self._is_shut_down:

@@ -45,7 +45,9 @@ class Notifier:
         return tuple(sorted(p for p, n in self._streaks.items() if n >= KEEPS_FAILING_RUNS))
 
     def after_run(self, summary: RunSummary) -> list[Notice]:
-        """Notices for a finished run (a cancelled run without error says nothing new)."""
+        """Notices for a finished run (a cancelled or skipped run says nothing new)."""
+        if summary.skipped:  # another process copies: neither a problem nor a recovery
+            return []
         if summary.error:
             return self._enter(
                 Problem(

@@ -1,13 +1,21 @@
 """One setting in the settings dialog: its editor (a check box for yes/no variables, a text
 box otherwise, hidden for secrets), a Browse button for folders and files, a "Move to the
-keyring" box for a secret still written in `.env`, and the reason shown when the value is wrong.
+keyring" box for a secret still written in `.env`, and one message line under it: the reason
+when the value is wrong, else a note on how the value was read ("Read as .res, .csv").
+
+The message line is always there, one line high, so rows never move while the technician
+types; a message longer than the line loses its middle ("…"), so a path does not hide the
+verdict at its end, and is shown whole as its tooltip.
+Messages name the field as the technician sees it (`in_field_words`), not the variable.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -15,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +32,7 @@ from oeleo_gui.engine.settings.values import parse_bool
 from oeleo_gui.engine.settings.variables import Variable, VarKind
 
 LABELS = {
+    "OELEO_DESTINATION_TYPE": "Destination type",
     "OELEO_BASE_DIR_FROM": "Data folder",
     "OELEO_FILTER_EXTENSION": "Extensions",
     "OA_STARTS_WITH": "Names starting with",
@@ -62,7 +72,55 @@ LABELS = {
     "OELEO_SETTLE_SECONDS": "Settle time (seconds)",
 }
 
+# Where the empty field means something else than the variable's default in the tray.
+PLACEHOLDERS = {"OA_MAX_RUN_INTERVALS": "no limit: the tray runs until paused or quit"}
 _NEW_FILE_OK = frozenset({"OELEO_DB_NAME", "OELEO_KNOWN_HOSTS"})
+_VARIABLE_NAME = re.compile(r"\b(?:OELEO|OA)_[A-Z0-9_]+\b")
+ERROR_COLOR = "#b00020"
+NOTE_COLOR = "#555555"
+WARNING_COLOR = "#9a5b00"
+
+
+def in_field_words(text: str) -> str:
+    """`OELEO_PASSWORD` -> `“Password”`: the field the technician sees in the dialog."""
+
+    def label(match: re.Match[str]) -> str:
+        name = match.group(0)
+        return f"“{LABELS[name]}”" if name in LABELS else name
+
+    return _VARIABLE_NAME.sub(label, text)
+
+
+class MessageLine(QLabel):
+    """A one-line message that always takes its place, shortened in the middle to the width."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._message = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 2)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    @property
+    def message(self) -> str:
+        """The whole message (the label may show it shortened)."""
+        return self._message
+
+    def show_message(self, message: str, color: str) -> None:
+        self._message = message
+        self.setStyleSheet(f"color: {color};")
+        self.setToolTip(message)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = max(self.width(), 40)
+        self.setText(
+            self.fontMetrics().elidedText(self._message, Qt.TextElideMode.ElideMiddle, width)
+        )
 
 
 class SettingField(QWidget):
@@ -88,7 +146,7 @@ class SettingField(QWidget):
             self.editor.toggled.connect(self.edited)
         else:
             self.editor = QLineEdit(original or "", self)
-            self.editor.setPlaceholderText(variable.default)
+            self.editor.setPlaceholderText(PLACEHOLDERS.get(variable.name, variable.default))
             self.editor.textChanged.connect(self.edited)
             if kind is VarKind.SECRET:
                 self.editor.setEchoMode(QLineEdit.EchoMode.Password)
@@ -106,12 +164,11 @@ class SettingField(QWidget):
                 "Store this secret in the system keyring and remove it from the .env file."
             )
             row.addWidget(self.move_to_keyring)
-        self.reason = QLabel(self)
+        self.reason = MessageLine(self)
         self.reason.setObjectName(f"{variable.name}_reason")
-        self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #b00020;")
-        self.reason.hide()
         layout.addWidget(self.reason)
+        self._reason = ""
+        self._note = ("", False)
 
     def _bool(self, raw: str | None) -> bool:
         try:
@@ -131,9 +188,26 @@ class SettingField(QWidget):
         if isinstance(self.editor, QLineEdit):
             self.editor.setText(value)
 
+    @property
+    def reason_text(self) -> str:
+        """What is wrong with the value ("" when nothing is)."""
+        return self._reason
+
     def set_reason(self, reason: str | None) -> None:
-        self.reason.setText(reason or "")
-        self.reason.setVisible(bool(reason))
+        self._reason = in_field_words(reason or "")
+        self._show()
+
+    def set_note(self, note: str, *, warning: bool = False) -> None:
+        """How the value was read, or what it selects; shown while there is no reason."""
+        self._note = (in_field_words(note), warning)
+        self._show()
+
+    def _show(self) -> None:
+        if self._reason:
+            self.reason.show_message(self._reason, ERROR_COLOR)
+        else:
+            note, warning = self._note
+            self.reason.show_message(note, WARNING_COLOR if warning else NOTE_COLOR)
 
     @Slot()
     def _on_browse_clicked(self) -> None:

@@ -2,21 +2,24 @@
 
 Fields are built from `variables.VARIABLES` (group → tab, kind → widget); the reasons beside them
 come from `engine.field_checks` and the file is written by `engine.envfile.save_env`, so no rule
-lives here. Passwords and client secrets go to the OS keyring (`engine.secret_store`); one
-already in `.env` keeps working there until the technician ticks "Move to the keyring". "Test
-connection" runs `engine.connection_test` in a worker thread; an unknown SSH host key is shown
-with its fingerprint and stored only when the technician says so (`ask_trust_host_key`), a
-changed one only as a warning. Imports engine modules only; never bookkeeping or connectors.
+lives here. Under the Extensions field the dialog says how they were read, under the data
+folder how many files the Source fields select (`match_count`, counted in the background).
+Passwords and client secrets go to the OS keyring (`engine.secret_store`); one already in `.env`
+keeps working there until the technician ticks "Move to the keyring"; without a usable keyring
+the technician may keep it in `.env` instead (`ask_keep_in_env`). "Test connection" runs
+`engine.connection_test` as a `BackgroundJob`: Cancel abandons it and never waits for it. An
+unknown SSH host key is shown with its fingerprint and stored only when the technician says so
+(`ask_trust_host_key`), a changed one only as a warning. Imports engine modules only; never
+bookkeeping or connectors.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from dotenv import dotenv_values
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,22 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oeleo_gui.engine.connection_test import (
-    ConnectionResult,
-    HostKeyInfo,
-    test_connection,
-    trust_host,
-)
-from oeleo_gui.engine.errors import ConfigError, OeleoError
-from oeleo_gui.engine.settings import secret_store
+from oeleo_gui.engine.connection_test import HostKeyInfo
+from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.settings.config import (
     DestinationKind,
     destination_kind,
-    secret_account,
     settings_from_values,
 )
 from oeleo_gui.engine.settings.envfile import save_env
 from oeleo_gui.engine.settings.field_checks import check_values
+from oeleo_gui.engine.settings.values import normalise_extensions
 from oeleo_gui.engine.settings.variables import (
     OWNED_PREFIXES,
     VARIABLES,
@@ -55,7 +52,10 @@ from oeleo_gui.engine.settings.variables import (
     VarKind,
     ignored_variables,
 )
-from oeleo_gui.gui.setting_field import LABELS, SettingField
+from oeleo_gui.gui.connection_tester import ConnectionTester, TestStatus
+from oeleo_gui.gui.match_count import SOURCE_NAMES, MatchCount, MatchCounter
+from oeleo_gui.gui.secret_fields import SaveCancelled, SecretFields
+from oeleo_gui.gui.setting_field import LABELS, SettingField, in_field_words
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +73,16 @@ TABS = (
 )
 
 
-# Files that may not exist yet: chosen with a "save as" dialog.
-class _ResultRelay(QObject):
-    """Carries a connection test's result from its worker thread to the dialog (queued)."""
-
-    tested = Signal(object)  # ConnectionResult
-
-
-def _run_connection_test(settings: object, trust: HostKeyInfo | None) -> ConnectionResult:
-    """One blocking connection test (trusting a host key first if asked); never raises."""
-    if trust is not None:
-        try:
-            path = trust_host(trust)
-        except OeleoError as exc:
-            return ConnectionResult(ok=False, message=f"{exc.title} {exc.hint}".strip())
-        log.info("Trusted %s for %s in %s", trust.fingerprint, trust.host, path)
-    return test_connection(settings)  # type: ignore[arg-type]
+def extensions_note(value: str) -> str:
+    """How the Extensions field was read, in words ("" when it is empty)."""
+    extensions = normalise_extensions(value)
+    if not extensions:
+        return ""
+    if extensions == ("*",):
+        return "Read as: every file."
+    return f"Read as {len(extensions)} extension{'s' if len(extensions) > 1 else ''}: " + (
+        ", ".join(extensions)
+    )
 
 
 class SettingsDialog(QDialog):
@@ -107,18 +101,22 @@ class SettingsDialog(QDialog):
             k: v for k, v in raw.items() if k.startswith(OWNED_PREFIXES)
         }
         self.fields: dict[str, SettingField] = {}
-        self._keyring_loaded: dict[str, tuple[str, str]] = {}  # name -> (account, value)
         self._validation_timer = QTimer(self)
         self._validation_timer.setSingleShot(True)
         self._validation_timer.setInterval(VALIDATION_DELAY_MS)
         self._validation_timer.timeout.connect(self.validate)
+        self.tester = ConnectionTester(lambda info: self.ask_trust_host_key(info), self)
+        self.tester.status_changed.connect(self._on_tester_status_changed)
+        self.tester.tested.connect(self.connection_tested)
+        self.tester.finished.connect(lambda: self.test_button.setEnabled(True))
+        self.match_counter = MatchCounter(self.env_file, self)
+        self.match_counter.counted.connect(self._on_match_counter_counted)
         self._build()
-        self._load_keyring_secrets()
-        self._thread: threading.Thread | None = None
-        self._relays: list[_ResultRelay] = []
-        self._pending_settings: object = None
+        self.secrets = SecretFields(self.fields, lambda name: self.ask_keep_in_env(name))
+        self.secrets.load(self.values())
         self._on_kind_changed()
         self.validate()
+        self.match_counter.request(self.values())
 
     # --- building --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -168,8 +166,11 @@ class SettingsDialog(QDialog):
         self.secret_note.setVisible(bool(in_env))
         if in_env:
             self.secret_note.setText(
-                f"{', '.join(in_env)} is stored in the .env file as plain text. It keeps working; "
-                "tick “Move to the keyring” beside it to store it in the system keyring instead."
+                in_field_words(
+                    f"{', '.join(in_env)} is stored in the .env file as plain text. It keeps "
+                    "working; tick “Move to the keyring” beside it to store it in the system "
+                    "keyring instead."
+                )
             )
 
     def _add_field(self, form: QFormLayout, variable: Variable, parent: QWidget) -> SettingField:
@@ -214,19 +215,6 @@ class SettingsDialog(QDialog):
             self.kind_pages.addWidget(box)
         page_layout.addWidget(self.kind_pages)
 
-    def _load_keyring_secrets(self) -> None:
-        values = self.values()
-        for field in self.fields.values():
-            if field.variable.kind is not VarKind.SECRET or field.in_env:
-                continue
-            account = secret_account(field.variable.name, values)
-            stored = secret_store.get_secret(field.variable.name, account) or ""
-            self._keyring_loaded[field.variable.name] = (account, stored)
-            if stored:
-                field.editor.blockSignals(True)
-                field.set_text(stored)
-                field.editor.blockSignals(False)
-
     # --- state -----------------------------------------------------------------------------------
     def destination(self) -> DestinationKind:
         return DestinationKind(self.kind_combo.currentData())
@@ -257,11 +245,24 @@ class SettingsDialog(QDialog):
     def validate(self) -> dict[str, str]:
         """Show every field's reason; Save is enabled only when there is none. Returns them."""
         self._validation_timer.stop()
-        reasons = check_values(self.values(), env_file=self.env_file)
+        values = self.values()
+        reasons = check_values(values, env_file=self.env_file)
         for name, field in self.fields.items():
             field.set_reason(reasons.get(name))
+        self.fields["OELEO_FILTER_EXTENSION"].set_note(
+            extensions_note(values.get("OELEO_FILTER_EXTENSION", ""))
+        )
+        if any(name in reasons for name in SOURCE_NAMES):
+            self.fields["OELEO_BASE_DIR_FROM"].set_note(
+                "How many files match is shown once the fields below are right."
+            )
+        self.match_counter.request(values)
         self.save_button.setEnabled(not reasons)
         return reasons
+
+    @Slot(object)
+    def _on_match_counter_counted(self, result: MatchCount) -> None:
+        self.fields["OELEO_BASE_DIR_FROM"].set_note(result.text, warning=result.is_warning)
 
     # --- saving ----------------------------------------------------------------------------------
     def updates(self) -> dict[str, str | None]:
@@ -283,24 +284,22 @@ class SettingsDialog(QDialog):
             updates[name] = value
         return updates
 
-    def _store_secrets(self, values: dict[str, str]) -> None:
-        for name, field in self.fields.items():
-            if field.variable.kind is not VarKind.SECRET:
-                continue
-            moving = field.move_to_keyring is not None and field.move_to_keyring.isChecked()
-            if field.in_env and not moving:
-                continue
-            value = field.text()
-            account = secret_account(name, values)
-            if (account, value) == self._keyring_loaded.get(name):
-                continue
-            if value:
-                secret_store.set_secret(name, account, value)
-                log.info("Stored %s in the system keyring for %s", name, account)
-            elif name in self._keyring_loaded and self._keyring_loaded[name][1]:
-                old_account = self._keyring_loaded[name][0]
-                secret_store.delete_secret(name, old_account)
-                log.info("Removed %s from the system keyring for %s", name, old_account)
+    def ask_keep_in_env(self, name: str) -> bool:
+        """No keyring would store this secret: keep it in `.env`? (a method, so tests answer it)"""
+        label = LABELS.get(name, name)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "oeleo-gui",
+            f"The system keyring on this PC cannot store the {label.lower()}.\n\n"
+            f"Keep it in the settings file instead? It is then written as plain text in "
+            f"{self.env_file}: anyone who can open that file can read it.",
+            parent=self,
+        )
+        keep = box.addButton("Keep it in the settings file", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Do not save", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is keep
 
     @Slot()
     def save(self) -> bool:
@@ -309,8 +308,12 @@ class SettingsDialog(QDialog):
             return False
         values = self.values()
         try:
-            self._store_secrets(values)
-            save_env(self.env_file, self.updates())
+            kept = self.secrets.store(values, self.env_file)
+        except SaveCancelled:
+            self._show_status(False, "Not saved: nothing was changed.")
+            return False
+        try:
+            save_env(self.env_file, {**self.updates(), **kept})
         except (OSError, RuntimeError, ValueError) as exc:
             log.error("Could not save the settings to %s: %s", self.env_file, type(exc).__name__)
             self.show_error("The settings could not be saved.", str(exc))
@@ -332,51 +335,14 @@ class SettingsDialog(QDialog):
             settings = settings_from_values(values, self.env_file)
         except ConfigError as exc:
             lines = "; ".join(f"{p.key}: {p.expected}" for p in exc.problems)
-            self._show_status(False, f"Fix these settings first: {lines}.")
+            self._show_status(False, in_field_words(f"Fix these settings first: {lines}."))
             return
-        self._pending_settings = settings
         self.test_button.setEnabled(False)
-        self._show_status(None, "Testing the connection…")
-        self._start_worker(settings)
-
-    def _start_worker(self, settings: object, trust: HostKeyInfo | None = None) -> None:
-        """Run the test on a plain Python thread; its result reaches the GUI thread queued.
-
-        No QThread or worker QObject is created and deleted per test, so a dialog closed while a
-        server is slow to answer cannot race with Qt deleting them in another thread.
-        """
-        relay = _ResultRelay()
-        relay.tested.connect(self._on_worker_tested)
-        self._relays.append(relay)  # deleted in the GUI thread, after its result arrived
-
-        def run() -> None:
-            try:
-                result = _run_connection_test(settings, trust)
-            except Exception as exc:  # a thread must report, never die silently
-                log.exception("connection test failed")
-                result = ConnectionResult(ok=False, message=f"Unexpected error: {exc}")
-            relay.tested.emit(result)
-
-        thread = threading.Thread(target=run, name="settings-connection-test", daemon=True)
-        self._thread = thread
-        thread.start()
+        self.tester.start(settings)
 
     @Slot(object)
-    def _on_worker_tested(self, result: ConnectionResult) -> None:
-        relay = self.sender()
-        if relay in self._relays:
-            self._relays.remove(relay)
-            relay.deleteLater()
-        info = result.host_key
-        self._show_status(result.ok, result.message, warning=info is not None and info.changed)
-        self.connection_tested.emit(result)
-        if info is not None and not info.changed:
-            if self.ask_trust_host_key(info):
-                self._show_status(None, "Trusting the host key and testing again…")
-                self._start_worker(self._pending_settings, trust=info)
-                return
-            self._show_status(False, result.message + " The key was not trusted; nothing stored.")
-        self.test_button.setEnabled(True)
+    def _on_tester_status_changed(self, status: TestStatus) -> None:
+        self._show_status(status.ok, status.message, warning=status.warning)
 
     def ask_trust_host_key(self, info: HostKeyInfo) -> bool:
         """Ask whether to trust an unknown host key (a method, so tests can answer it)."""
@@ -399,16 +365,12 @@ class SettingsDialog(QDialog):
         self.status.setText(("⚠ " if warning else "") + message)
 
     # --- closing ---------------------------------------------------------------------------------
-    def _stop_thread(self) -> None:
-        """Wait (bounded) for a running test, so closing never leaves it half-reported."""
-        thread, self._thread = self._thread, None
-        if thread is not None and thread.is_alive():
-            thread.join(30.0)
-
     def done(self, result: int) -> None:
-        self._stop_thread()
+        self.tester.abandon()  # never wait for a server that does not answer
+        self.match_counter.stop()
         super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._stop_thread()
+        self.tester.abandon()
+        self.match_counter.stop()
         super().closeEvent(event)

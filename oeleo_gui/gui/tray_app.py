@@ -9,44 +9,42 @@ that. The other windows (settings, file list, log) are imported lazily when thei
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from oeleo_gui import __version__
 from oeleo_gui.demo import GROW_INTERVAL_MS, GROW_TIMES, DemoSetup, grow
 from oeleo_gui.engine.errors import ConfigError
 from oeleo_gui.engine.events import CheckReport, FileProgress, RunKind, RunStarted, RunSummary
+from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings, load_settings
-from oeleo_gui.engine.settings.paths import default_env_file, user_log_dir
+from oeleo_gui.engine.status import StatusReport
 from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui import autostart
-from oeleo_gui.gui.engine_thread import EngineFactory, EngineThread, Failure, StoreStatus
+from oeleo_gui.gui.engine_thread import DestinationChange, EngineFactory, EngineThread, Failure
 from oeleo_gui.gui.headless import configure_logging
+from oeleo_gui.gui.lab_menu import LabMenu
 from oeleo_gui.gui.notifier import Notice, Notifier
-from oeleo_gui.gui.schedule_timer import FolderWatcher, ScheduleTimer
-from oeleo_gui.gui.tray import MenuItem, TrayIcon, TrayState, TrayView, tray_view
+from oeleo_gui.gui.schedule_timer import WAKE_CHECK_MS, FolderWatcher, ScheduleTimer
+from oeleo_gui.gui.tray import TrayIcon
+from oeleo_gui.gui.tray_actions import TrayMenuActions, ask_user
+from oeleo_gui.gui.tray_view import TrayState, TrayView, tray_view
+from oeleo_gui.gui.windows import Windows
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 250
-QUIT_QUESTION = (
-    "A file is being copied right now. Quit anyway?\n\n"
-    "The copy in progress is abandoned cleanly and done again at the next start."
+DESTINATION_QUESTION = (
+    "The destination changed.\n\nThe files were copied to {old}; the settings now name "
+    "{new}.\n\nCompare with the new destination now and copy what is missing there?"
 )
 
 
-def ask_user(question: str) -> bool:
-    answer = QMessageBox.question(None, "oeleo-gui", question)
-    return answer == QMessageBox.StandardButton.Yes
-
-
-class TrayApp(QObject):
+class TrayApp(TrayMenuActions, QObject):
     """The tray application's controller for one configuration (`env_file`)."""
 
     view_changed = Signal(object)  # TrayView
@@ -62,6 +60,7 @@ class TrayApp(QObject):
         quit_app: Callable[[], None] | None = None,
         demo: DemoSetup | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        schedule_check_ms: int = WAKE_CHECK_MS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -71,18 +70,21 @@ class TrayApp(QObject):
         self._clock = clock
         self.tray = TrayIcon(self)
         self.engine = EngineThread(engine_factory, self)
-        self.schedule = ScheduleTimer(self, clock=clock)
+        self.schedule = ScheduleTimer(self, clock=clock, wake_check_ms=schedule_check_ms)
         self.watcher = FolderWatcher(self)
         self.notifier = Notifier()
         self.settings: Settings | None = None
         self.state = TrayState(now=clock(), autostart_supported=autostart.is_supported())
         self.view: TrayView | None = None
-        self._windows: dict[str, QWidget] = {}
+        self.windows = Windows(self._notify)
         self._scheduled_run = False
         self._user_check = False
         self._check_first = False
         self._is_quitting = False
         self._run_when_free = False  # a run came due while another job was going
+        self._destination_change: DestinationChange | None = None  # seen with the next verdict
+        self._offered_destinations: set[str] = set()
+        self._verdicts_due = 0  # asked for, not come yet (the engine answers in order)
         self._frames = QTimer(self)
         self._frames.setInterval(FRAME_MS)
         self._frames.timeout.connect(self._on_frames_timeout)
@@ -92,6 +94,7 @@ class TrayApp(QObject):
         self._demo_timer.setInterval(GROW_INTERVAL_MS)
         self._demo_timer.timeout.connect(self._on_demo_timer_timeout)
         self._connect()
+        self.lab_menu = LabMenu(self)  # "Lab overview…", when other instruments report here
 
     def _connect(self) -> None:
         e = self.engine
@@ -100,12 +103,14 @@ class TrayApp(QObject):
         e.run_finished.connect(self._on_engine_run_finished)
         e.check_finished.connect(self._on_engine_check_finished)
         e.failed.connect(self._on_engine_failed)
-        e.status_read.connect(self._on_engine_status_read)
+        e.status_computed.connect(self._on_engine_status_computed)
+        e.destination_changed.connect(self._on_engine_destination_changed)
         self.schedule.run_due.connect(self._on_schedule_run_due)
         self.schedule.next_run_changed.connect(
             lambda: self._update(next_run_at=self.schedule.next_run_at)
         )
-        self.schedule.schedule_ended.connect(lambda: self._update(schedule_ended=True))
+        self.schedule.schedule_ended.connect(self._on_schedule_schedule_ended)
+        self.schedule.pause_ended.connect(self._on_schedule_pause_ended)
         self.watcher.files_settled.connect(self._on_watcher_files_settled)
         self.tray.action_triggered.connect(self._on_tray_action_triggered)
         self.tray.activated.connect(self.show_self)
@@ -128,7 +133,10 @@ class TrayApp(QObject):
         self.watcher.stop()
         self.notifier.clear()
         self.settings = None
-        base = replace(self.state, has_run=False, error="", files_failing=(), files_waiting=0)
+        base = replace(
+            self.state, error="", report=None, destination_changed=False, schedule_ended=False
+        )
+        self.engine.forget_schedule()  # until settings that work start one again
         if self.env_file is None or not self.env_file.is_file():
             self.state = replace(base, has_config=False, config_error="")
             self.refresh()
@@ -144,15 +152,37 @@ class TrayApp(QObject):
             return False
         configure_logging(settings, console=False)
         self.settings = settings
-        self.state = replace(base, has_config=True, config_error="", schedule_ended=False)
+        self.state = replace(
+            base, has_config=True, config_error="", source_folder=str(settings.source)
+        )
         self._check_first = settings.add_check
         if settings.watch_folder:
             self.watcher.watch(settings.source, settings.settle_seconds)
-        self.engine.request_status(settings)
-        if not self.state.is_paused:
-            self.schedule.start(settings)
-        self.refresh()
+        self.schedule.start(settings)  # a pause stays: the schedule waits for its end
+        self._update(run_limit=self.schedule.run_limit, runs_made=0)
+        self.request_status()
         return True
+
+    def request_status(self) -> None:
+        """Tell the database how the schedule stands and have the verdict worked out again."""
+        if self.settings is not None and not self._is_quitting:
+            self._verdicts_due += 1
+            self._update(verdict_due=True)
+            self.engine.request_status(self.settings, self._schedule_info())
+
+    def _schedule_info(self) -> ScheduleInfo:
+        s = self.schedule
+        return ScheduleInfo(
+            pid=os.getpid(),
+            kind="tray",
+            updated=self._clock(),
+            next_run=s.next_run_at,
+            paused=s.is_paused,
+            paused_until=s.paused_until,
+            run_limit=s.run_limit,
+            runs_made=s.runs_made,
+            limit_reached=s.has_ended,
+        )
 
     # --- state → view ---------------------------------------------------------------------------
     def _update(self, **changes: object) -> None:
@@ -160,9 +190,7 @@ class TrayApp(QObject):
         self.refresh()
 
     def refresh(self) -> None:
-        self.state = replace(
-            self.state, now=self._clock(), files_failing=self.notifier.keeps_failing
-        )
+        self.state = replace(self.state, now=self._clock())
         view = tray_view(self.state)
         if view != self.view:
             self.view = view
@@ -215,19 +243,33 @@ class TrayApp(QObject):
 
     def _on_engine_run_finished(self, summary: RunSummary) -> None:
         self._frames.stop()
-        changes: dict[str, object] = {"running": None, "progress": None, "frame": 0}
-        if summary.error:
+        # A verdict is asked for right after (`_after_job`): until it comes, nothing is green.
+        changes: dict[str, object] = {
+            "running": None,
+            "progress": None,
+            "frame": 0,
+            "verdict_due": True,
+            "elsewhere": _elsewhere(summary.other_run_pid),
+        }
+        if summary.skipped:
+            pass  # another process is copying: what the last own run found still holds
+        elif summary.error:
             changes["error"] = " ".join(summary.error.split())
         elif not summary.cancelled:
-            changes.update(error="", has_run=True)
-            changes["files_waiting"] = summary.waiting + len(summary.failed)
+            changes["error"] = ""
         self._notify(self.notifier.after_run(summary))
         self._update(**changes)
         self._refresh_file_list()
         self._after_job()
 
+    def _refresh_file_list(self) -> None:
+        window = self.windows.get("file_list")
+        if window is not None and hasattr(window, "refresh"):
+            window.refresh()
+
     def _after_job(self, *, rearm: bool = True) -> None:
-        """Start a run that came due meanwhile, else re-arm the schedule after a run."""
+        """Start a run that came due meanwhile, else re-arm the schedule after a run; then have
+        the verdict worked out again."""
         if self._is_quitting:
             return
         if self._run_when_free:
@@ -235,10 +277,12 @@ class TrayApp(QObject):
             self._start_sync(scheduled=True)
         elif rearm:
             self.schedule.run_finished(scheduled=self._scheduled_run)
+            self._update(runs_made=self.schedule.runs_made)
+        self.request_status()
 
     def _on_engine_check_finished(self, report: CheckReport) -> None:
         self._frames.stop()
-        self._update(running=None, progress=None, error="")
+        self._update(running=None, progress=None, error="", elsewhere="", verdict_due=True)
         if self._user_check:
             self._user_check = False
             self._notify(
@@ -260,12 +304,46 @@ class TrayApp(QObject):
     def _on_engine_failed(self, failure: Failure) -> None:
         self._frames.stop()
         was_user_check, self._user_check = self._user_check, False
-        self._update(running=None, progress=None, error=" ".join(failure.title.split()))
-        self._notify(self.notifier.after_failure(failure.title, failure.hint))
+        if failure.other_run_pid is not None:  # syncing elsewhere, not an error
+            elsewhere = _elsewhere(failure.other_run_pid)
+            self._update(running=None, progress=None, elsewhere=elsewhere, verdict_due=True)
+        else:
+            error = " ".join(failure.title.split())
+            self._update(running=None, progress=None, elsewhere="", error=error, verdict_due=True)
+            self._notify(self.notifier.after_failure(failure.title, failure.hint))
         self._after_job(rearm=not was_user_check)
 
-    def _on_engine_status_read(self, status: StoreStatus) -> None:
-        self._update(files_copied=status.files_recorded, last_success=status.last_success)
+    def _on_engine_status_computed(self, report: StatusReport) -> None:
+        change, self._destination_change = self._destination_change, None
+        self._verdicts_due = max(0, self._verdicts_due - 1)
+        self._update(
+            report=report,
+            destination_changed=change is not None,
+            verdict_due=self._verdicts_due > 0,
+        )
+        if change is not None and change.configured not in self._offered_destinations:
+            self._offered_destinations.add(change.configured)
+            QTimer.singleShot(0, lambda: self._offer_compare(change))
+
+    def _on_engine_destination_changed(self, change: DestinationChange) -> None:
+        self._destination_change = change  # the verdict that follows says it too
+
+    def _offer_compare(self, change: DestinationChange) -> None:
+        """The files were copied to another destination: compare with this one, copy the rest."""
+        if self._is_quitting or self.settings is None:
+            return
+        question = DESTINATION_QUESTION.format(old=change.recorded, new=change.configured)
+        if not self._confirm(question):
+            log.info("comparing with the new destination %s: not now", change.configured)
+            return
+        log.info("comparing with the new destination %s, then copying", change.configured)
+        self._check_first = True
+        if not self._start_sync(scheduled=False) and not self.engine.is_busy:
+            self._check_first = False  # paused: the menu's Check does it later
+
+    def _on_schedule_schedule_ended(self) -> None:
+        self._update(schedule_ended=True)
+        self.request_status()
 
     def _on_frames_timeout(self) -> None:
         self._update(frame=self.state.frame + 1)
@@ -280,100 +358,6 @@ class TrayApp(QObject):
         except OSError as exc:
             log.warning("demo: could not append to %s: %s", self._demo.growing_file, exc)
 
-    # --- menu -----------------------------------------------------------------------------------
-    def _on_tray_action_triggered(self, item: MenuItem) -> None:
-        getattr(self, f"{item.value}_action")()
-
-    def sync_now_action(self) -> None:
-        if self.engine.is_busy:
-            self._notify(
-                [Notice(title="Already copying", message="A run is going.", is_error=False)]
-            )
-            return
-        self.schedule.stop_wait()
-        self._start_sync(scheduled=False)
-
-    def check_action(self) -> None:
-        if self.settings is None or not self.engine.request_check(self.settings):
-            return
-        self._user_check = True
-        self._update(running=RunKind.CHECK, progress=None)
-        self._frames.start()
-
-    def pause_action(self) -> None:
-        if self.state.is_paused:
-            self._update(is_paused=False)
-            self.schedule.resume()
-        else:
-            self._update(is_paused=True)
-            self.schedule.pause()
-            if self.engine.busy_kind is RunKind.SYNC:
-                self.engine.cancel()
-
-    def settings_action(self) -> None:
-        try:
-            from oeleo_gui.gui.settings_dialog import SettingsDialog
-        except ImportError as exc:
-            self._missing_window("The settings dialog", exc)
-            return
-        env_file = self.env_file or default_env_file()
-        dialog = SettingsDialog(env_file)
-        dialog.settings_saved.connect(self._on_settings_saved)
-        self._show_window("settings", dialog)
-
-    def _on_settings_saved(self, path: object) -> None:
-        self.env_file = Path(str(path))
-        log.info("settings saved to %s; reloading", self.env_file)
-        if self.engine.is_busy:
-            self.engine.cancel()
-        self.load_settings()
-
-    def file_list_action(self) -> None:
-        if self.settings is None:
-            return
-        try:
-            from oeleo_gui.gui.filelist_window import FileListWindow
-        except ImportError as exc:
-            self._missing_window("The file list", exc)
-            return
-        self._show_window("file_list", FileListWindow(self.settings.db_path))
-
-    def open_log_action(self) -> None:
-        try:
-            from oeleo_gui.gui.log_viewer import LogViewer
-        except ImportError as exc:
-            self._missing_window("The log viewer", exc)
-            return
-        log_dir = self.settings.log_dir if self.settings else user_log_dir()
-        self._show_window("log", LogViewer(log_dir))
-
-    def open_source_action(self) -> None:
-        if self.settings is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.settings.source)))
-
-    def autostart_action(self) -> None:
-        wanted = not autostart.is_enabled()
-        try:
-            autostart.set_enabled(wanted, self.env_file)
-        except OSError as exc:
-            self._notify([Notice(title="Start at login", message=str(exc), is_error=True)])
-        self._update(autostart_enabled=autostart.is_enabled())
-
-    def about_action(self) -> None:
-        QMessageBox.about(
-            None,
-            "About oeleo-gui",
-            f"oeleo-gui {__version__}\n\nKeeps this instrument's data files copied to the data "
-            f"server.\n\nConfiguration: {self.env_file or 'none yet'}",
-        )
-
-    def quit_action(self) -> None:
-        if self.engine.busy_kind is RunKind.SYNC and not self._confirm(QUIT_QUESTION):
-            return
-        self.shutdown()
-        if self._quit_app is not None:
-            self._quit_app()
-
     def shutdown(self) -> None:
         """Cancel any run cleanly, stop timers and the engine thread; safe to call twice."""
         if self._is_quitting:
@@ -384,35 +368,13 @@ class TrayApp(QObject):
         self._frames.stop()
         self._demo_timer.stop()
         self.engine.shutdown()
-        for window in self._windows.values():
-            window.close()
+        self.windows.close_all()
         self.tray.hide()
         self.quit_finished.emit()
 
-    # --- other windows --------------------------------------------------------------------------
-    def _show_window(self, key: str, window: QWidget) -> None:
-        old = self._windows.pop(key, None)
-        if old is not None:
-            old.close()
-        self._windows[key] = window
-        window.show()
-        window.raise_()
-        window.activateWindow()
 
-    def _refresh_file_list(self) -> None:
-        window = self._windows.get("file_list")
-        if window is not None and window.isVisible() and hasattr(window, "refresh"):
-            window.refresh()
-
-    def _missing_window(self, what: str, exc: ImportError) -> None:
-        log.error("%s is not available: %s", what, exc)
-        self._notify(
-            [
-                Notice(
-                    title="Not available",
-                    message=f"{what} is not available in this build ({exc}). "
-                    "Edit the .env file by hand meanwhile.",
-                    is_error=True,
-                )
-            ]
-        )
+def _elsewhere(pid: int | None) -> str:
+    """The tray's words for a run skipped because another process is copying ("" if not)."""
+    if pid is None:
+        return ""
+    return f"another oeleo-gui run is copying (pid {pid})" if pid else "another run is copying"

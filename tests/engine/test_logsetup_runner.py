@@ -82,6 +82,18 @@ def test_schedule_rules() -> None:
     assert single.has_more_runs(0) and not single.has_more_runs(1)
 
 
+def test_the_tray_keeps_a_run_limit_only_when_it_was_set(make_settings) -> None:
+    default = make_settings()
+    assert default.max_run_intervals == 200 and not default.max_run_intervals_set
+    assert Schedule.from_settings(default).run_limit == 200  # the headless loop: as upstream
+    assert Schedule.for_tray(default).run_limit == 0  # the tray: until paused or quit
+    assert Schedule.for_tray(default).has_more_runs(10_000)
+    chosen = make_settings(OA_MAX_RUN_INTERVALS="50")
+    assert chosen.max_run_intervals_set
+    assert Schedule.for_tray(chosen).run_limit == 50
+    assert Schedule.for_tray(make_settings(OA_SINGLE_RUN="yes")).run_limit == 1
+
+
 def test_headless_loop_runs_the_limit_with_a_check_first(make_engine, src, dst) -> None:
     write_file(src, "a.res", "x")
     engine = make_engine(OA_MAX_RUN_INTERVALS="3", OA_HOURS_SLEEP="1", OA_ADD_CHECK="yes")

@@ -18,7 +18,7 @@ import pytest
 from oeleo_gui.engine import transfer
 from oeleo_gui.engine import worker as worker_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.connectors.base import is_temp_name
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.local import os_details as local_os
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.errors import ConnectionLost
@@ -34,8 +34,11 @@ from tests.conftest import write_file
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 
@@ -87,7 +90,11 @@ def test_progress_is_throttled_and_every_file_is_reported_done(
 
     recorder = Recorder()
     assert len(make_engine().sync(recorder).copied) == 50
-    assert [(e.file_index, e.file_count) for e in recorder.progress] == [(1, 50)]
+    # The first file's start and the last file's end are never throttled away.
+    assert [(e.files_done, e.file_count, e.percent) for e in recorder.progress] == [
+        (0, 50, 0),
+        (50, 50, 100),
+    ]
     assert sorted(recorder.done) == [f"f{i:02d}.res" for i in range(50)]
 
 
@@ -222,7 +229,8 @@ def test_a_file_the_instrument_holds_open_waits_for_the_next_run(
     summary = engine.sync()
     assert summary.ok and [r.rel_path for r in summary.copied] == ["done.res"]
     assert [r.rel_path for r in summary.busy] == ["running.res"]
-    assert "in use by another program" in summary.busy[0].reason
+    assert "held open by another program since" in summary.busy[0].reason
+    assert summary.busy[0].since is not None
     assert engine.store.get("running.res") is None and files_in(dst) == {"done.res": b"finished"}
     monkeypatch.setattr(local_os.os, "open", real_open)  # the instrument let go of it
     assert [r.rel_path for r in engine.sync().copied] == ["running.res"]
@@ -496,7 +504,11 @@ def test_a_dropped_connection_is_reconnected_and_the_file_retried(
 
 def test_a_corrupt_database_is_moved_aside_and_the_run_goes_on(make_engine, src, tmp_path) -> None:
     db = tmp_path / "oeleo.db"
-    db.write_bytes(b"this is not a database, it was cut by a power failure" * 100)
+    with FileListStore(db) as store:  # a real database, whose schema page is then damaged
+        store.set_code(["z.res"], FileCode.LOCKED)
+    with open(db, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"cut by a power failure" * 100)
     write_file(src, "a.res", "x")
     engine = make_engine()
     assert engine.sync().ok

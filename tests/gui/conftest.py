@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine.connectors.base import ProgressCallback, Upload
+from oeleo_gui.engine.connectors.base import ProgressCallback, Upload, is_oeleo_path
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.settings.config import Settings, settings_from_values
@@ -45,7 +45,8 @@ class GateConnector(LocalConnector):
         progress: ProgressCallback,
         cancel: CancelToken,
     ) -> Upload:
-        self.uploads_started.append(rel_path)
+        if not is_oeleo_path(rel_path):  # the status record after the run is no data
+            self.uploads_started.append(rel_path)
         self.temp_seen = self._path(temp_rel_path)
 
         def gated(done: int) -> None:
@@ -159,3 +160,16 @@ def make_tray_app(qtbot):  # type: ignore[no-untyped-def]
     for app in made:
         app.shutdown()
         assert app.engine.thread.isFinished(), "the engine thread did not stop"
+
+
+@pytest.fixture
+def judged(qtbot):  # type: ignore[no-untyped-def]
+    """Waits until the verdicts the tray asked for (when a job ended, a pause changed...) have
+    come from the engine thread, and returns the latest."""
+
+    def wait(app):  # type: ignore[no-untyped-def]
+        qtbot.waitUntil(lambda: not app.state.verdict_due, timeout=10_000)
+        assert app.state.report is not None
+        return app.state.report
+
+    return wait

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from PySide6.QtWidgets import QMessageBox
+
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.settings.config import Settings
+from oeleo_gui.engine.status import SafetyState
+from oeleo_gui.engine.worker import Engine
 from oeleo_gui.gui.notifier import Notice
-from oeleo_gui.gui.tray import IconState, TrayView
+from oeleo_gui.gui.tray_actions import QUIT_QUESTION, question_box
+from oeleo_gui.gui.tray_view import IconState, TrayView
 
 TIMEOUT = 10_000
 
@@ -36,7 +43,7 @@ def no_row(settings: Settings, rel_path: str) -> bool:
 
 
 def test_whole_run_goes_pending_syncing_idle(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, gated_factory, gate, env_file: Path, src: Path, dst: Path, write
+    qtbot, make_tray_app, gated_factory, gate, env_file: Path, src: Path, dst: Path, write, judged
 ) -> None:
     write(src, "a.res", b"a" * 5000)
     app = make_tray_app(env_file, engine_factory=gated_factory)
@@ -44,11 +51,13 @@ def test_whole_run_goes_pending_syncing_idle(  # type: ignore[no-untyped-def]
     app.start()
     qtbot.waitUntil(gate.entered.is_set, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: app.view.state is IconState.SYNCING, timeout=TIMEOUT)
-    assert app.view.status_line.startswith(("Copying 1 of 1", "Looking for new files"))
+    assert app.view.status_line.startswith(("Copying 0 of 1 file · ", "Looking for new files"))
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         gate.open()
+    assert app.view.state is not IconState.IDLE  # not before the verdict says so
+    assert judged(app).safe
     assert app.view.state is IconState.IDLE
-    assert states == [IconState.PENDING, IconState.SYNCING, IconState.IDLE]
+    assert states == [IconState.PENDING, IconState.SYNCING, IconState.PENDING, IconState.IDLE]
     assert app.view.status_line.startswith("All 1 file copied · ")
     assert "Next run: " in app.view.tooltip
     assert app.schedule.next_run_at is not None
@@ -56,7 +65,7 @@ def test_whole_run_goes_pending_syncing_idle(  # type: ignore[no-untyped-def]
 
 
 def test_settling_file_is_pending(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, tmp_path: Path, values: dict[str, str], src: Path, write
+    qtbot, make_tray_app, tmp_path: Path, values: dict[str, str], src: Path, write, judged
 ) -> None:
     values["OELEO_SETTLE_SECONDS"] = "3600"
     env = tmp_path / "settle.env"
@@ -65,12 +74,14 @@ def test_settling_file_is_pending(  # type: ignore[no-untyped-def]
     app = make_tray_app(env)
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app.start()
+    judged(app)
     assert app.view.state is IconState.PENDING
-    assert app.view.status_line.startswith("1 file waiting · next run ")
+    assert app.view.status_line == "1 file being written (e.g. new.res)"
+    assert "Waiting: new.res: modified " in app.view.tooltip
 
 
 def test_sync_now_cuts_the_wait_short(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write
+    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write, judged
 ) -> None:
     app = make_tray_app(env_file)
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
@@ -81,6 +92,7 @@ def test_sync_now_cuts_the_wait_short(  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT) as blocker:
         app.sync_now_action()
     assert [r.rel_path for r in blocker.args[0].copied] == ["later.res"]
+    judged(app)
     assert app.view.state is IconState.IDLE
     assert app.schedule.next_run_at is not None  # re-armed for a full interval
     assert app.schedule.runs_made == 1  # Sync now does not count towards OA_MAX_RUN_INTERVALS
@@ -104,7 +116,16 @@ def test_sync_now_while_copying_is_refused_visibly(  # type: ignore[no-untyped-d
 
 
 def test_pause_mid_copy_leaves_nothing_half_done_and_resume_finishes(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, gated_factory, gate, env_file: Path, settings, src: Path, dst: Path, write
+    qtbot,
+    make_tray_app,
+    gated_factory,
+    gate,
+    env_file: Path,
+    settings,
+    src: Path,
+    dst: Path,
+    write,
+    judged,
 ) -> None:
     write(src, "big.res", b"x" * (3 * 1024 * 1024))
     app = make_tray_app(env_file, engine_factory=gated_factory)
@@ -123,6 +144,7 @@ def test_pause_mid_copy_leaves_nothing_half_done_and_resume_finishes(  # type: i
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT) as blocker:
         app.pause_action()  # Resume runs at once
     assert [r.rel_path for r in blocker.args[0].copied] == ["big.res"]
+    judged(app)
     assert app.view.state is IconState.IDLE
 
 
@@ -143,6 +165,7 @@ def test_quit_mid_copy_asks_then_cancels_cleanly(  # type: ignore[no-untyped-def
     )
     app.start()
     qtbot.waitUntil(gate.entered.is_set, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: app.is_copying, timeout=TIMEOUT)  # the first progress arrived
     app.quit_action()  # "No": keeps copying
     assert app.engine.is_busy and not quits
     app.quit_action()  # "Yes"
@@ -163,8 +186,42 @@ def test_quit_when_idle_does_not_ask(qtbot, make_tray_app, env_file: Path) -> No
     assert app.engine.thread.isFinished()
 
 
+class SlowToConnect(LocalConnector):
+    """A destination that takes its time to answer: the run is busy but copies nothing yet."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def connect(self) -> None:
+        self.entered.set()
+        self.release.wait(TIMEOUT / 1000)
+        super().connect()
+
+
+def test_a_run_that_copies_nothing_yet_is_not_a_copy_in_progress(  # type: ignore[no-untyped-def]
+    qtbot, make_tray_app, env_file: Path, dst: Path
+) -> None:
+    slow = SlowToConnect(dst)
+    app = make_tray_app(env_file, engine_factory=lambda s: Engine(s, connector=slow))
+    app.start()
+    qtbot.waitUntil(slow.entered.is_set, timeout=TIMEOUT)
+    assert app.engine.is_busy and not app.is_copying  # so Quit would not ask
+    with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
+        slow.release.set()
+    assert not app.is_copying
+
+
+def test_the_quit_question_defaults_to_no(qtbot) -> None:  # type: ignore[no-untyped-def]
+    box = question_box(QUIT_QUESTION)
+    qtbot.addWidget(box)
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert box.escapeButton() is box.button(QMessageBox.StandardButton.No)
+
+
 def test_failing_destination_turns_error_and_recovers(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write
+    qtbot, make_tray_app, env_file: Path, src: Path, dst: Path, write, judged
 ) -> None:
     write(src, "a.res", b"a")
     dst.rmdir()
@@ -181,12 +238,19 @@ def test_failing_destination_turns_error_and_recovers(  # type: ignore[no-untype
         app.sync_now_action()  # the same problem again: no second message
     assert len(notices) == 1
 
+    assert judged(app).state is SafetyState.ERROR  # the verdict says so too
     dst.mkdir()
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app.sync_now_action()
+    judged(app)
     assert app.view.state is IconState.IDLE
     assert [n.title for n in notices] == ["Copying stopped", "Copying works again"]
-    assert states[-3:] == [IconState.ERROR, IconState.SYNCING, IconState.IDLE]
+    assert states[-4:] == [
+        IconState.ERROR,
+        IconState.SYNCING,
+        IconState.PENDING,
+        IconState.IDLE,
+    ], states
     assert (dst / "a.res").exists()
 
 
@@ -217,7 +281,7 @@ def test_bad_configuration_shows_error_with_reason(  # type: ignore[no-untyped-d
 
 
 def test_settings_saved_restarts_the_schedule(  # type: ignore[no-untyped-def]
-    qtbot, make_tray_app, tmp_path: Path, env_file: Path, src: Path, write
+    qtbot, make_tray_app, tmp_path: Path, env_file: Path, src: Path, write, judged
 ) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text("OELEO_FILTER_EXTENSION=.res\n")
@@ -228,6 +292,7 @@ def test_settings_saved_restarts_the_schedule(  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(app.engine.run_finished, timeout=TIMEOUT):
         app._on_settings_saved(env_file)
     assert app.env_file == env_file
+    judged(app)
     assert app.view.state is IconState.IDLE
 
 

@@ -81,6 +81,12 @@ def test_tray_menu_and_tooltip_screenshots(x_display: dict[str, str], tmp_path: 
         ("About", True),
         ("Quit", True),
     ]
+    assert report["pause_items"] == [
+        "For 30 minutes",
+        "For 1 hour",
+        "Until tomorrow 07:00",
+        "Until I resume",
+    ]
     login = next(i for i in items if i["text"] == "Start at login")
     assert login["checkable"] and not login["checked"]
     assert report["opened_by_click"], "the menu did not open from a right click on the icon"
@@ -90,7 +96,7 @@ def test_tray_menu_and_tooltip_screenshots(x_display: dict[str, str], tmp_path: 
     assert report["shown_tooltip"] == tooltip
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name in ("tray-menu.png", "tray-tooltip.png"):
+    for name in ("tray-menu.png", "tray-pause-menu.png", "tray-tooltip.png"):
         produced = tmp_path / name
         assert produced.stat().st_size > 1000, name
         shutil.copyfile(produced, SCREENSHOTS / name)

@@ -66,37 +66,81 @@ SCRIPT = textwrap.dedent(
     env.write_text(
         "# Arbin PC 3 -- copies test results to the lab server\n"
         f"OELEO_BASE_DIR_FROM={data}\n"
-        "OELEO_FILTER_EXTENSION=.res;.csv\n"
+        "OELEO_FILTER_EXTENSION=.res, .csv\n"
         "OA_STARTS_WITH=2024_\n"
         "OA_INCLUDE_SUBDIRS=yes\n"
-        "OELEO_NOT_AFTER=31.12.2024\n"
+        "OELEO_NOT_AFTER=2024-12-31\n"
         f"OELEO_BASE_DIR_TO={work / 'backup'}\n"
     )
+    import os as _os
+    june = datetime(2024, 6, 1).timestamp()
+    for i in range(24):
+        for ext in (".res", ".csv"):
+            (data / f"2024_cell_{i:02d}{ext}").write_bytes(b"x")
+            _os.utime(data / f"2024_cell_{i:02d}{ext}", (june, june))
+    (data / "notes.txt").write_text("not copied")
+    from PySide6.QtCore import QEventLoop as _Loop
     dialog = SettingsDialog(env)
+    counted = _Loop()
+    dialog.match_counter.counted.connect(counted.quit)
+    counted.exec()  # the live count of matching files, done in the background
     dialog.resize(760, 640)
     shoot(dialog, "settings.png")
 
-    db = work / "files.db"
-    FileListStore(db).close()
-    now = datetime(2024, 5, 2, 9, 30)
-    rows = []
-    for i in range(400):
-        name = f"2024_cell_{i:03d}_cycle.res"
-        code = 2 if i % 11 == 3 else (0 if i % 7 == 5 else 1)
-        copied = None if code == 0 else now.isoformat(sep=" ")
-        rows.append((name, code, None if code == 0 else hashlib.md5(name.encode()).hexdigest(),
-                     None if code == 0 else f"/srv/lab/arbin3/{name}", now.isoformat(sep=" "),
-                     1000 + i * 45_000, i, copied,
-                     "the file is open in another program" if i % 7 == 5 else None))
-    with sqlite3.connect(db) as con:
-        con.executemany(
-            "INSERT INTO filelist (local_name, code, checksum, external_name, processed_date,"
-            " size, mtime_ns, last_copied, last_error) VALUES (?,?,?,?,?,?,?,?,?)", rows)
-    files = FileListWindow(db, source_dir=data)
-    files.resize(1100, 560)
-    files.view.selectRow(3)
+    # The file list: a folder where every state occurs, as the engine leaves them.
+    import os, time
+    from datetime import timedelta
+    from PySide6.QtCore import QEventLoop, Qt
+    from oeleo_gui.engine.bookkeeping.rows import FileStateRow
+    from oeleo_gui.engine.events import FileCode, FileState
+    from oeleo_gui.engine.settings.config import settings_from_values
+    from oeleo_gui.gui.filelist_model import STATUS_COLUMN
+
+    arbin = work / "C" / "Data" / "Arbin3"
+    server = work / "labserver" / "arbin3"
+    server.mkdir(parents=True)
+    settings = settings_from_values({
+        "OELEO_BASE_DIR_FROM": str(arbin), "OELEO_BASE_DIR_TO": str(server),
+        "OELEO_FILTER_EXTENSION": ".res", "OELEO_DB_NAME": str(work / "files.db"),
+        "OA_FROM_YEAR": "2000",
+    }, work / ".env")
+    now = datetime.now()
+    old = time.time() - 2 * 86400
+    names = [f"2024_cell_{i:03d}_cycle.res" for i in range(60)]
+    for i, name in enumerate(names):
+        path = arbin / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * (1000 + i * 45_000))
+        recent = name in names[40:43]
+        os.utime(path, (time.time() - 12, time.time() - 12) if recent else (old, old))
+    store = FileListStore(settings.db_path)
+    copied = []
+    for name in names[:40] + names[43:55]:
+        st = (arbin / name).stat()
+        copied.append((name, str(server / name), hashlib.md5(name.encode()).hexdigest(), st.st_size, st.st_mtime_ns))
+    store.record_copies(copied)
+    store.set_code(names[50:53], FileCode.LOCKED)
+    def state(name, kind, reason, since, **extra):
+        st = (arbin / name).stat()
+        return FileStateRow(rel_path=name, state=kind, reason=reason, since=since,
+                            waiting_since=extra.get("waiting_since"), live_copied_at=extra.get("live"),
+                            seen_size=st.st_size, seen_mtime_ns=st.st_mtime_ns, failures=extra.get("failures", 0))
+    store.save_file_states([
+        state(names[40], FileState.WAITING, "modified 12 s ago; waiting until it is 30 s old, in case it is still being written", now),
+        state(names[41], FileState.LIVE, "still being written", now - timedelta(hours=3), waiting_since=now - timedelta(hours=3), live=now - timedelta(minutes=18)),
+        state(names[42], FileState.HELD_OPEN, "", now - timedelta(minutes=47)),
+        state(names[12], FileState.FAILED, "Could not write 2024_cell_012_cycle.res to \\\\labserver\\arbin3: the disk is full.", now - timedelta(hours=1), failures=2),
+    ])
+    store.close()
+    files = FileListWindow(settings)
+    loop = QEventLoop()
+    files.loaded.connect(loop.quit)
+    loop.exec()
+    files.resize(1180, 560)
+    files.view.sortByColumn(STATUS_COLUMN, Qt.SortOrder.AscendingOrder)
+    files.view.selectRow(0)
     shoot(files, "filelist.png")
-    files.store.close()
+    files.close()
 
     logs = work / "logs"
     logs.mkdir()

@@ -1,8 +1,9 @@
 """Run by test_tray_xvfb.py in its own process, on a real X server with trayer as the tray host.
 
 Starts the tray app on a small local configuration, waits for one whole run, then opens the tray
-menu by right-clicking the icon (xdotool) and hovers it for the tooltip, grabbing the screen each
-time. Writes the PNGs and a JSON description of the menu and tooltip to the given folder.
+menu by right-clicking the icon (xdotool), hovers *Pause* for its submenu and hovers the icon for
+the tooltip, grabbing the screen each time. Writes the PNGs and a JSON description of the menu
+and tooltip to the given folder.
 Usage: python xvfb_screens.py OUT_DIR
 """
 
@@ -21,8 +22,8 @@ from PySide6.QtCore import QEventLoop, QPoint, QRect
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QToolTip
 
 import oeleo_gui.gui  # noqa: F401 - the PySide6 6.12 / Python 3.11 guard, before any Qt call
-from oeleo_gui.gui.tray import IconState
 from oeleo_gui.gui.tray_app import TrayApp
+from oeleo_gui.gui.tray_view import IconState, MenuItem
 
 DEADLINE = 20.0
 
@@ -120,8 +121,28 @@ def main() -> int:
                 "checked": a.isChecked(),
             }
             for a in menu.actions()
-            if not a.isSeparator()
+            if not a.isSeparator() and a.isVisible()
         ]
+
+        # The Pause submenu, opened by resting the pointer on "Pause" as a technician does.
+        pause = tray_app.tray.submenus[MenuItem.PAUSE]
+        pause_rect = menu.actionGeometry(pause.menuAction())
+        spot = menu.mapToGlobal(pause_rect.center())
+        hovered = xdotool("mousemove", str(spot.x()), str(spot.y()))
+        end = time.monotonic() + 5
+        while hovered and not pause.isVisible() and time.monotonic() < end:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        pause_by_hover = pause.isVisible()
+        if not pause_by_hover:
+            menu.setActiveAction(pause.menuAction())
+            pause.popup(menu.mapToGlobal(pause_rect.topRight()))
+        wait_until(app, pause.isVisible, "the Pause submenu")
+        settle(app, 0.5)
+        region = menu.geometry().united(pause.geometry()).united(icon).adjusted(-24, 0, 24, 16)
+        region.setTop(screen_rect.top())
+        grab(app, region, out / "tray-pause-menu.png")
+        pause_items = [a.text() for a in pause.actions() if not a.isSeparator()]
+        pause.hide()
         menu.hide()
         wait_until(app, lambda: not menu.isVisible(), "the menu to close")
 
@@ -146,6 +167,8 @@ def main() -> int:
             json.dumps(
                 {
                     "items": items,
+                    "pause_items": pause_items,
+                    "pause_by_hover": pause_by_hover,
                     "tooltip": tray.toolTip(),
                     "shown_tooltip": QToolTip.text(),
                     "icon": [icon.x(), icon.y(), icon.width(), icon.height()],

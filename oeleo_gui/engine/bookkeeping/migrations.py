@@ -45,10 +45,15 @@ def _v3_transfer_journal(db: pw.Database, models: Models) -> None:
     db.create_tables([models.journal], safe=True)
 
 
+def _v4_file_state_and_meta(db: pw.Database, models: Models) -> None:
+    db.create_tables([models.state, models.meta], safe=True)
+
+
 STEPS: tuple[Callable[[pw.Database, Models], None], ...] = (
     _v1_file_columns,
     _v2_run_history,
     _v3_transfer_journal,
+    _v4_file_state_and_meta,
 )
 LATEST_VERSION = len(STEPS)
 

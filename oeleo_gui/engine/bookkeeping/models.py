@@ -21,10 +21,12 @@ class Models:
     file: type[pw.Model]
     run: type[pw.Model]
     journal: type[pw.Model]
+    state: type[pw.Model]
+    meta: type[pw.Model]
 
     @property
     def all(self) -> list[type[pw.Model]]:
-        return [self.file, self.run, self.journal]
+        return [self.file, self.run, self.journal, self.state, self.meta]
 
 
 def upstream_filelist(db: pw.Database) -> type[pw.Model]:
@@ -87,4 +89,38 @@ def make_models(db: pw.Database) -> Models:
             database = db
             table_name = "transfer_journal"
 
-    return Models(file=FileList, run=RunHistory, journal=TransferJournal)
+    class FileStateModel(pw.Model):
+        """Why a selected file is not at the destination (waiting, live, held open, failed)."""
+
+        local_name = pw.CharField(unique=True)  # the filelist key
+        state = pw.CharField()
+        reason = pw.TextField(default="")
+        since = pw.DateTimeField(null=True)
+        waiting_since = pw.DateTimeField(null=True)
+        live_copied_at = pw.DateTimeField(null=True)
+        seen_size = pw.BigIntegerField(null=True)
+        seen_mtime_ns = pw.BigIntegerField(null=True)
+        failures = pw.IntegerField(default=0)
+        updated_at = pw.DateTimeField(default=_now)
+
+        class Meta:
+            database = db
+            table_name = "file_state"
+
+    class MetaModel(pw.Model):
+        """Small engine-written state: the destination the rows refer to, the schedule."""
+
+        key = pw.CharField(primary_key=True)
+        value = pw.TextField(null=True)
+
+        class Meta:
+            database = db
+            table_name = "meta"
+
+    return Models(
+        file=FileList,
+        run=RunHistory,
+        journal=TransferJournal,
+        state=FileStateModel,
+        meta=MetaModel,
+    )

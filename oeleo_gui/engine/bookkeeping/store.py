@@ -2,8 +2,11 @@
 
 One store is one SQLite file with its own peewee database object (no global proxy). WAL mode and
 a busy timeout let the GUI read and edit codes while a run writes. A deleted database is made
-anew; a corrupt one is moved aside (`<name>.corrupt-<timestamp>`) and a new one made, with
-`recovered_from` telling the frontends what happened.
+anew; a damaged SQLite file is moved aside (`<name>.corrupt-<timestamp>`) and a new one made,
+with `recovered_from` telling the frontends what happened; anything else that stops it from
+opening (a folder, a full or read-only disk) is a `BookkeepingError` and the file is left as it
+is (see `opening`). The path `:memory:` (SQLite's name for it) opens a private in-memory
+database instead, for scripts (`oeleo_gui.api`): it is never a file.
 """
 
 from __future__ import annotations
@@ -11,17 +14,23 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import peewee as pw
 
 from oeleo_gui.engine.bookkeeping.migrations import migrate_database
 from oeleo_gui.engine.bookkeeping.models import make_models
+from oeleo_gui.engine.bookkeeping.opening import (
+    check_openable,
+    database_problem,
+    may_move_aside,
+)
+from oeleo_gui.engine.bookkeeping.rows import FileRow, code_of, to_datetime
+from oeleo_gui.engine.bookkeeping.run_state import RunStateTables
+from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, is_in_memory, read_rows
 from oeleo_gui.engine.errors import BookkeepingError
-from oeleo_gui.engine.events import FileCode, RunSummary
+from oeleo_gui.engine.events import FileCode
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 15_000
@@ -38,69 +47,17 @@ SORTABLE_COLUMNS = (
 )
 
 
-class FileRow(NamedTuple):
-    """One `filelist` row, as frontends see it (a NamedTuple: the planner loads every row)."""
+class FileListStore(RunStateTables):
+    """Open (create, migrate or recover) the database at `path`, or in memory for `:memory:`."""
 
-    id: int
-    rel_path: str
-    code: FileCode
-    checksum: str | None
-    external_name: str | None
-    processed_date: datetime | None
-    size: int | None
-    mtime_ns: int | None
-    last_copied: datetime | None
-    last_error: str | None
-
-    @property
-    def is_legacy(self) -> bool:
-        """Written by upstream oeleo (keyed by bare name, no size/mtime yet)."""
-        return self.size is None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunRow:
-    kind: str
-    started_at: datetime
-    finished_at: datetime
-    copied: int
-    unchanged: int
-    waiting: int
-    failed: int
-    bytes_copied: int
-    error: str | None
-    cancelled: bool
-
-
-def _to_datetime(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-_CODES = {int(c): c for c in FileCode}
-
-
-def _code(value: object) -> FileCode:
-    code = _CODES.get(value)  # type: ignore[call-overload]
-    if code is not None:
-        return code
-    try:
-        return FileCode(int(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return FileCode.COPY  # an unknown hand-typed code is treated as "copy", never as "skip"
-
-
-class FileListStore:
-    """Open (create, migrate or recover) the database at `path`."""
-
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.in_memory = is_in_memory(path)
         self.recovered_from: Path | None = None
         self.migrated_from: int | None = None
+        if self.in_memory:
+            self._open_in_memory()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -108,14 +65,16 @@ class FileListStore:
                 f"Cannot create the folder for the database {self.path} ({exc.strerror}).",
                 "Set OELEO_DB_NAME to a file in a folder you can write to.",
             ) from exc
+        # Nothing is opened that must not be (a folder, a read-only file), and nothing but a
+        # damaged SQLite file is moved aside: a full or read-only disk keeps the database, and
+        # with it the technicians' codes (issue 13, cases 1 and 5).
+        check_openable(self.path)
         try:
             self._open()
-        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-            if "locked" in str(exc).lower():
-                raise BookkeepingError(
-                    f"The database {self.path} is locked by another program.",
-                    "Close other copies of oeleo-gui that use it and try again.",
-                ) from exc
+        except (pw.PeeweeException, sqlite3.Error, OSError) as exc:
+            if not may_move_aside(self.path, exc):
+                self._close_quietly()
+                raise database_problem(self.path, exc) from exc
             self._move_corrupt_aside(exc)
             self._open()
 
@@ -136,11 +95,26 @@ class FileListStore:
         self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         self.migrated_from = migrate_database(self.db, self.models, self.path)
 
-    def _move_corrupt_aside(self, exc: Exception) -> None:
+    def _open_in_memory(self) -> None:
+        # One connection shared by every thread: a per-thread connection (peewee's default)
+        # would see another, empty database in a second thread.
+        self.db = pw.SqliteDatabase(
+            IN_MEMORY, pragmas={"foreign_keys": 1}, thread_safe=False, check_same_thread=False
+        )
+        self.models = make_models(self.db)
+        self.db.connect()
+        self.migrated_from = migrate_database(self.db, self.models, None)
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "db", None)
         try:
-            self.db.close()
+            if db is not None:
+                db.close()
         except Exception:  # the handle of a corrupt file may refuse even to close
-            log.debug("closing the corrupt database failed", exc_info=True)
+            log.debug("closing the database that failed to open failed", exc_info=True)
+
+    def _move_corrupt_aside(self, exc: Exception) -> None:
+        self._close_quietly()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         self.path.replace(aside)
@@ -170,52 +144,23 @@ class FileListStore:
 
     @staticmethod
     def read_only_rows(path: Path) -> dict[str, FileRow]:
-        """The rows of a database without creating, migrating or writing it (for `preview`)."""
-        if not Path(path).is_file():
-            return {}
-        try:
-            con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error:
-            return {}
-        try:
-            con.row_factory = sqlite3.Row
-            columns = {r[1] for r in con.execute("PRAGMA table_info(filelist)")}
-            if not columns:
-                return {}
-            rows = {}
-            for r in con.execute("SELECT * FROM filelist"):
-                get = lambda k, r=r: r[k] if k in columns else None  # noqa: E731
-                rows[r["local_name"]] = FileRow(
-                    id=r["id"],
-                    rel_path=r["local_name"],
-                    code=_code(r["code"]),
-                    checksum=r["checksum"],
-                    external_name=r["external_name"],
-                    processed_date=_to_datetime(r["processed_date"]),
-                    size=get("size"),
-                    mtime_ns=get("mtime_ns"),
-                    last_copied=_to_datetime(get("last_copied")),
-                    last_error=get("last_error"),
-                )
-            return rows
-        except sqlite3.Error as exc:
-            log.warning("could not read %s: %s", path, exc)
-            return {}
-        finally:
-            con.close()
+        """The rows of a database without creating, migrating or writing it (for `preview`).
+
+        Another store's in-memory database cannot be reached: `:memory:` reads as empty."""
+        return read_rows(path)
 
     # --- reading --------------------------------------------------------------------------------
     def _row(self, rec: pw.Model) -> FileRow:
         return FileRow(
             id=rec.id,
             rel_path=rec.local_name,
-            code=_code(rec.code),
+            code=code_of(rec.code),
             checksum=rec.checksum,
             external_name=rec.external_name,
-            processed_date=_to_datetime(rec.processed_date),
+            processed_date=to_datetime(rec.processed_date),
             size=rec.size,
             mtime_ns=rec.mtime_ns,
-            last_copied=_to_datetime(rec.last_copied),
+            last_copied=to_datetime(rec.last_copied),
             last_error=rec.last_error,
         )
 
@@ -231,7 +176,7 @@ class FileListStore:
 
     @staticmethod
     def _light_row(r: Sequence) -> FileRow:  # type: ignore[type-arg]
-        return FileRow(r[0], r[1], _code(r[2]), r[3], r[4], None, r[5], r[6], None, r[7])
+        return FileRow(r[0], r[1], code_of(r[2]), r[3], r[4], None, r[5], r[6], None, r[7])
 
     def all_rows(self) -> dict[str, FileRow]:
         """Every row keyed by relative path (for `check`): one query, no model objects."""
@@ -305,7 +250,7 @@ class FileListStore:
         F = self.models.file
         counts = {code: 0 for code in FileCode}
         for code, n in F.select(F.code, pw.fn.COUNT(F.id)).group_by(F.code).tuples():
-            counts[_code(code)] += n
+            counts[code_of(code)] += n
         return counts
 
     # --- writing --------------------------------------------------------------------------------
@@ -349,6 +294,26 @@ class FileListStore:
             F.local_name == legacy_name
         ).execute()
 
+    # Copies moved aside at the destination (issue 13, cases 2 and 13): the rows follow them,
+    # so they keep pointing at what is really there.
+    def copies_at(self, external_name: str, separator: str) -> list[tuple[str, str]]:
+        """(rel_path, external_name) of the rows whose copy is `external_name`, or inside it
+        when it is a folder; compared without (ASCII) case, as Windows shares do."""
+        cursor = self.db.execute_sql(
+            "SELECT local_name, external_name FROM filelist WHERE external_name = ? COLLATE"
+            " NOCASE OR substr(external_name, 1, ?) = ? COLLATE NOCASE",
+            (external_name, len(external_name) + len(separator), external_name + separator),
+        )
+        return [(r[0], r[1]) for r in cursor]
+
+    def move_copies(self, moves: Sequence[tuple[str, str]]) -> None:
+        """Record new external names: (rel_path, external_name)."""
+        with self.db.atomic():
+            self.db.cursor().executemany(
+                "UPDATE filelist SET external_name = ? WHERE local_name = ?",
+                [(external, rel) for rel, external in moves],
+            )
+
     def set_code(self, rel_paths: Iterable[str], code: FileCode) -> int:
         """Set the code of these files; rows are made for files not seen yet (to lock early)."""
         F = self.models.file
@@ -388,68 +353,3 @@ class FileListStore:
                         external_name=external_name,
                         processed_date=now,
                     ).where(F.id == rec.id).execute()
-
-    # --- transfer journal -----------------------------------------------------------------------
-    def journal_add(self, entries: Sequence[tuple[str, str]]) -> None:
-        """Remember temporary names (temp_name, destination) before the uploads start."""
-        now = datetime.now().isoformat(" ")
-        with self.db.atomic():
-            self.db.cursor().executemany(
-                "INSERT OR IGNORE INTO transfer_journal (temp_name, destination, started_at)"
-                " VALUES (?, ?, ?)",
-                [(temp, dest, now) for temp, dest in entries],
-            )
-
-    def journal_remove(self, temp_names: Sequence[str]) -> None:
-        if temp_names:
-            with self.db.atomic():
-                self.db.cursor().executemany(
-                    "DELETE FROM transfer_journal WHERE temp_name = ?", [(t,) for t in temp_names]
-                )
-
-    def journal_entries(self) -> list[tuple[str, str]]:
-        J = self.models.journal
-        return list(J.select(J.temp_name, J.destination).tuples())
-
-    # --- run history ----------------------------------------------------------------------------
-    def record_run(self, summary: RunSummary) -> None:
-        self.models.run.create(
-            kind=str(summary.kind),
-            started_at=summary.started_at,
-            finished_at=summary.finished_at,
-            copied=len(summary.copied),
-            unchanged=summary.unchanged,
-            waiting=summary.waiting,
-            failed=len(summary.failed),
-            bytes_copied=summary.bytes_copied,
-            error=summary.error or None,
-            cancelled=summary.cancelled,
-        )
-
-    def recent_runs(self, limit: int = 20) -> list[RunRow]:
-        R = self.models.run
-        return [
-            RunRow(
-                kind=r.kind,
-                started_at=_to_datetime(r.started_at) or datetime.min,
-                finished_at=_to_datetime(r.finished_at) or datetime.min,
-                copied=r.copied,
-                unchanged=r.unchanged,
-                waiting=r.waiting,
-                failed=r.failed,
-                bytes_copied=r.bytes_copied,
-                error=r.error,
-                cancelled=r.cancelled,
-            )
-            for r in R.select().order_by(R.id.desc()).limit(limit)
-        ]
-
-    def last_successful_run(self) -> datetime | None:
-        R = self.models.run
-        rec = (
-            R.select()
-            .where(R.error.is_null(), R.failed == 0, R.cancelled == False, R.kind == "sync")  # noqa: E712
-            .order_by(R.id.desc())
-            .first()
-        )
-        return _to_datetime(rec.finished_at) if rec else None

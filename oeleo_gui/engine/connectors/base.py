@@ -36,6 +36,11 @@ ProgressCallback = Callable[[int], None]
 BatchProgress = Callable[[int, int], None]
 """Called with a file's index in the batch and the number of its bytes sent so far."""
 
+OELEO_FOLDER = ".oeleo"
+"""The destination's folder for oeleo-gui's own files, never data: not scanned, not compared."""
+STATUS_FOLDER = f"{OELEO_FOLDER}/status"
+"""Where each instrument's status record (`<instrument>.json`) lives, for the lab overview."""
+
 TEMP_SUFFIX = ".oeleo-part"
 _TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + r"$")
 CHUNK_SIZE = 1024 * 1024
@@ -119,6 +124,10 @@ class Connector(Protocol):
 
         Files that vanished are left out of the result."""
 
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        """The content of a small destination file (a status record), or None when it does
+        not exist. Reads at most `max_bytes + 1` bytes: a larger file raises a FileError."""
+
     def upload_temp(
         self,
         source: str,
@@ -148,6 +157,16 @@ class Connector(Protocol):
 
     def remove(self, rel_path: str) -> None:
         """Delete a destination file; a missing file is not an error."""
+
+
+def is_oeleo_path(rel_path: str) -> bool:
+    """True for paths inside the destination's `.oeleo/` folder (status records)."""
+    return rel_path == OELEO_FOLDER or rel_path.startswith(OELEO_FOLDER + "/")
+
+
+def too_large(rel_path: str, description: str, max_bytes: int) -> FileError:
+    """The error `read_small_file` raises for a file over its limit (the same words everywhere)."""
+    return FileError(f"{rel_path} in {description} is larger than {max_bytes} bytes.", "")
 
 
 @dataclass(frozen=True, slots=True)

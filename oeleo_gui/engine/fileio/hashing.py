@@ -18,3 +18,19 @@ def md5_file(path: str | Path, cancel: CancelToken | None = None) -> str:
             if cancel is not None:
                 cancel.raise_if_cancelled()
     return digest.hexdigest()
+
+
+def md5_prefix(path: str | Path, length: int, cancel: CancelToken | None = None) -> str | None:
+    """MD5 of the first `length` bytes of a file; None when it is shorter than that now."""
+    digest = hashlib.md5(usedforsecurity=False)
+    left = length
+    with open(path, "rb", buffering=0) as fh:
+        while left > 0:
+            chunk = fh.read(min(READ_CHUNK, left))
+            if not chunk:
+                return None
+            digest.update(chunk)
+            left -= len(chunk)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+    return digest.hexdigest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from oeleo_gui.engine.errors import FileError, SourceBusy
+from oeleo_gui.engine.errors import FileError, SourceBusy, SourceGone
 
 # Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 SHARING_VIOLATION_CODES = (32, 33)
@@ -24,6 +24,10 @@ def open_source(path: str) -> int:
     """Open a source file for reading, as a raw descriptor; SourceBusy when it is locked."""
     try:
         return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError as exc:  # deleted since the scan: skipped, not a failure
+        raise SourceGone(
+            f"{os.path.basename(path)} was deleted before it could be copied."
+        ) from exc
     except OSError as exc:
         if is_sharing_violation(exc):
             raise SourceBusy(

@@ -9,27 +9,31 @@ in messages and may come from the OS keyring instead of `.env` (see `secret_stor
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
 from oeleo_gui.engine.settings import secret_store
+from oeleo_gui.engine.settings.envfile import read_env_values
+from oeleo_gui.engine.settings.instrument import computer_name, instrument_file_stem
+from oeleo_gui.engine.settings.path_rules import (
+    nesting_problem,
+    path_text_problem,
+    preflight_problems,
+)
 from oeleo_gui.engine.settings.paths import DEFAULT_DB_NAME, user_data_dir, user_log_dir
+from oeleo_gui.engine.settings.reader import ValueReader
 from oeleo_gui.engine.settings.values import (
     BOOL_EXPECTED,
-    mask,
     normalise_extensions,
     parse_bool,
     parse_host,
     split_list,
 )
-from oeleo_gui.engine.settings.variables import OWNED_PREFIXES, ignored_variables
+from oeleo_gui.engine.settings.variables import ignored_variables
 
 
 class DestinationKind(StrEnum):
@@ -87,9 +91,13 @@ class Settings:
     not_before: datetime | None = None
     not_after: datetime | None = None
     settle_seconds: float = 30.0
+    max_wait_seconds: float = 3600.0
+    """A file changing for longer than this gets a live copy (0: never; wait until it settles)."""
     reconnect_attempts: int = 3
     hours_sleep: float = 0.5
     max_run_intervals: int = 200
+    max_run_intervals_set: bool = False
+    """OA_MAX_RUN_INTERVALS was given (the tray keeps a limit only when it was asked for)."""
     single_run: bool = False
     add_check: bool = False
     watch_folder: bool = False
@@ -97,10 +105,29 @@ class Settings:
     sharepoint: SharePointSettings | None = None
     ignored: tuple[str, ...] = ()
     """Warnings for OELEO_*/OA_* names that are no setting (see `ignored_variables`)."""
+    instrument_name: str = ""
+    """OELEO_INSTRUMENT_NAME, else the computer's name: this PC's row in the lab overview."""
+
+    @property
+    def instrument_file_stem(self) -> str:
+        """The instrument's name as a file name: its status record is `<stem>.json`."""
+        return instrument_file_stem(self.instrument_name)
 
     @property
     def run_interval_seconds(self) -> float:
         return self.hours_sleep * 3600.0
+
+    @property
+    def destination_identity(self) -> str:
+        """Which destination the database's rows refer to, as one comparable line: the kind,
+        the server or site and the folder (a change means the rows say nothing of the new one)."""
+        folder = self.destination.replace("\\", "/").rstrip("/")
+        if self.ssh is not None:
+            return f"ssh://{self.ssh.username}@{self.ssh.host}:{self.ssh.port}/{folder}"
+        if self.sharepoint is not None:
+            sp = self.sharepoint
+            return f"sharepoint://{sp.site_url.rstrip('/')}/{sp.doc_library}/{folder}"
+        return f"local://{folder}"
 
     def secrets(self) -> list[str]:
         """Every secret value in use, for the log filter that masks them."""
@@ -112,94 +139,7 @@ class Settings:
         return [v for v in values if v]
 
 
-def read_env_values(
-    env_file: Path | None, environ: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The merged raw values: `.env` first, then the process environment (which wins)."""
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        for key, value in dotenv_values(env_file).items():
-            if value is not None:
-                values[key] = value
-    env = os.environ if environ is None else environ
-    for key, value in env.items():
-        if key.startswith(OWNED_PREFIXES):
-            values[key] = value
-    return values
-
-
-class _Reader:
-    """Reads typed values from the raw mapping and remembers every problem."""
-
-    def __init__(self, values: Mapping[str, str], base_dir: Path) -> None:
-        self.values = values
-        self.base_dir = base_dir
-        self.problems: list[ConfigProblem] = []
-
-    def raw(self, key: str) -> str | None:
-        value = self.values.get(key)
-        if value is None or value.strip() == "":
-            return None
-        return value.strip()
-
-    def problem(self, key: str, expected: str) -> None:
-        self.problems.append(ConfigProblem(key, mask(key, self.values.get(key)), expected))
-
-    def text(self, key: str, default: str = "") -> str:
-        return self.raw(key) or default
-
-    def required(self, key: str, expected: str) -> str:
-        value = self.raw(key)
-        if value is None:
-            self.problem(key, f"required: {expected}")
-            return ""
-        return value
-
-    def path(self, key: str, default: str = "") -> Path | None:
-        value = self.raw(key) or default
-        if not value:
-            return None
-        p = Path(os.path.expandvars(value)).expanduser()
-        return p if p.is_absolute() else (self.base_dir / p)
-
-    def boolean(self, key: str, default: bool = False) -> bool:
-        value = self.raw(key)
-        if value is None:
-            return default
-        try:
-            return parse_bool(value)
-        except ValueError:
-            self.problem(key, BOOL_EXPECTED)
-            return default
-
-    def number(
-        self, key: str, cast: type[int] | type[float], default: float, minimum: float
-    ) -> float:
-        value = self.raw(key)
-        if value is None:
-            return default
-        try:
-            number = cast(value)
-        except ValueError:
-            self.problem(key, f"a {'whole ' if cast is int else ''}number")
-            return default
-        if number < minimum:
-            self.problem(key, f"a number of at least {minimum:g}")
-            return default
-        return number
-
-    def date(self, key: str) -> datetime | None:
-        value = self.raw(key)
-        if value is None:
-            return None
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            self.problem(key, "a date as YYYY-MM-DD")
-            return None
-
-
-def _from_date(r: _Reader) -> datetime | None:
+def _from_date(r: ValueReader) -> datetime | None:
     year = int(r.number("OA_FROM_YEAR", int, 2023, 0))
     month = int(r.number("OA_FROM_MONTH", int, 1, 1))
     day = int(r.number("OA_FROM_DAY", int, 1, 1))
@@ -212,7 +152,7 @@ def _from_date(r: _Reader) -> datetime | None:
         return None
 
 
-def _reconnect_attempts(r: _Reader) -> int:
+def _reconnect_attempts(r: ValueReader) -> int:
     value = r.raw("OELEO_RECONNECT")
     if value is None:
         return 3
@@ -253,19 +193,19 @@ def secret_account(variable: str, values: Mapping[str, str]) -> str:
     return f"{get('OELEO_USERNAME')}@{host}:{port}"
 
 
-def _guess_kind(r: _Reader) -> DestinationKind:
+def _guess_kind(r: ValueReader) -> DestinationKind:
     value = r.raw("OELEO_DESTINATION_TYPE")
     if value is not None and value.lower() not in {k.value for k in DestinationKind}:
         r.problem("OELEO_DESTINATION_TYPE", "one of: local, ssh, sharepoint")
     return destination_kind(r.values)
 
 
-def _secret(r: _Reader, key: str, account: str) -> str:
+def _secret(r: ValueReader, key: str, account: str) -> str:
     """A secret from the environment/.env, else from the OS keyring."""
     return r.raw(key) or secret_store.get_secret(key, account) or ""
 
 
-def _ssh(r: _Reader) -> SshSettings:
+def _ssh(r: ValueReader) -> SshSettings:
     host, port = "", 22
     host_value = r.required("OELEO_EXTERNAL_HOST", "the SSH server as host or host:port")
     if host_value:
@@ -296,7 +236,7 @@ def _ssh(r: _Reader) -> SshSettings:
     )
 
 
-def _sharepoint(r: _Reader) -> SharePointSettings:
+def _sharepoint(r: ValueReader) -> SharePointSettings:
     url = r.required("OELEO_SHAREPOINT_URL", "the tenant URL, https://example.sharepoint.com")
     if url and not url.lower().startswith(("https://", "http://")):
         r.problem("OELEO_SHAREPOINT_URL", "a URL starting with https://")
@@ -332,10 +272,16 @@ def _sharepoint(r: _Reader) -> SharePointSettings:
     return settings
 
 
-def settings_from_values(values: Mapping[str, str], env_file: Path | None = None) -> Settings:
-    """Validate raw values into Settings, raising one ConfigError that lists every problem."""
+def settings_from_values(
+    values: Mapping[str, str], env_file: Path | None = None, *, check_folders: bool = False
+) -> Settings:
+    """Validate raw values into Settings, raising one ConfigError that lists every problem.
+
+    With `check_folders`, what only the disk can tell (`preflight_problems`: the source folder
+    missing or a file, the database named as a folder...) is in the same list, so a command
+    reports every problem at once before it opens anything."""
     base_dir = env_file.parent if env_file is not None else Path.cwd()
-    r = _Reader(values, base_dir)
+    r = ValueReader(values, base_dir)
     source = r.path("OELEO_BASE_DIR_FROM")
     if source is None:
         r.problem("OELEO_BASE_DIR_FROM", "required: the folder with the instrument's data files")
@@ -347,7 +293,13 @@ def settings_from_values(values: Mapping[str, str], env_file: Path | None = None
     if kind is not DestinationKind.SHAREPOINT and not destination:
         r.problem("OELEO_BASE_DIR_TO", "required: the destination folder")
     if kind is DestinationKind.LOCAL and destination:
-        destination = str(r.path("OELEO_BASE_DIR_TO"))
+        destination_path = r.path("OELEO_BASE_DIR_TO")
+        destination = str(destination_path)
+        nested = nesting_problem(source, destination_path) if source and destination_path else None
+        if nested:
+            r.problem("OELEO_BASE_DIR_TO", nested)
+    elif destination and (problem := path_text_problem(destination, on_windows=True)):
+        r.problem("OELEO_BASE_DIR_TO", problem)  # a remote folder: only its characters
     # Without a .env, relative names resolve against the current folder (as upstream).
     default_db_dir = base_dir if env_file is not None else user_data_dir()
     db_path = r.path("OELEO_DB_NAME") or default_db_dir / DEFAULT_DB_NAME
@@ -371,47 +323,40 @@ def settings_from_values(values: Mapping[str, str], env_file: Path | None = None
         not_before=_from_date(r),
         not_after=not_after,
         settle_seconds=float(r.number("OELEO_SETTLE_SECONDS", float, 30.0, 0)),
+        max_wait_seconds=float(r.number("OELEO_MAX_WAIT_SECONDS", float, 3600.0, 0)),
         reconnect_attempts=_reconnect_attempts(r),
         hours_sleep=float(r.number("OA_HOURS_SLEEP", float, 0.5, 0)),
         max_run_intervals=int(r.number("OA_MAX_RUN_INTERVALS", int, 200, 0)),
+        max_run_intervals_set=r.raw("OA_MAX_RUN_INTERVALS") is not None,
         single_run=r.boolean("OA_SINGLE_RUN"),
         add_check=r.boolean("OA_ADD_CHECK"),
         watch_folder=r.boolean("OELEO_WATCH_FOLDER"),
         ssh=_ssh(r) if kind is DestinationKind.SSH else None,
         sharepoint=_sharepoint(r) if kind is DestinationKind.SHAREPOINT else None,
         ignored=ignored_variables(values),
+        instrument_name=r.text("OELEO_INSTRUMENT_NAME") or computer_name(),
     )
+    if check_folders:
+        reported = {p.key for p in r.problems}
+        r.problems += [p for p in preflight_problems(settings) if p.key not in reported]
     if r.problems:
-        raise ConfigError(r.problems, str(env_file) if env_file else "the environment")
+        error = ConfigError(r.problems, str(env_file) if env_file else "the environment")
+        if settings.ignored:  # `oeleo_base_dir_from=` is often why a setting is "not set"
+            error.hint = " ".join(settings.ignored) + " " + error.hint
+        raise error
     return settings
 
 
-def load_settings(env_file: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    env_file: Path | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    check_folders: bool = False,
+) -> Settings:
     """Settings from `env_file` (may be None) and the process environment."""
     if env_file is not None and not env_file.is_file():
         raise ConfigError(
             [ConfigProblem("--env", str(env_file), "an existing .env file")], str(env_file)
         )
-    return settings_from_values(read_env_values(env_file, environ), env_file)
-
-
-def preflight_problems(settings: Settings) -> list[ConfigProblem]:
-    """Problems only the file system can show: missing source folder, unreadable key file."""
-    problems = []
-    if not settings.source.is_dir():
-        problems.append(
-            ConfigProblem(
-                "OELEO_BASE_DIR_FROM", str(settings.source), "an existing folder (it was not found)"
-            )
-        )
-    if settings.ssh and settings.ssh.key_filename and not settings.ssh.key_filename.is_file():
-        problems.append(
-            ConfigProblem(
-                "OELEO_KEY_FILENAME", str(settings.ssh.key_filename), "an existing private key file"
-            )
-        )
-    if settings.db_path.is_dir():
-        problems.append(
-            ConfigProblem("OELEO_DB_NAME", str(settings.db_path), "a file name, not a folder")
-        )
-    return problems
+    values = read_env_values(env_file, environ)
+    return settings_from_values(values, env_file, check_folders=check_folders)

@@ -9,7 +9,10 @@ byte-for-byte the same.
 
 Lines are split with python-dotenv's own parser, and values are written so that
 `dotenv_values` reads them back exactly (Windows paths with backslashes included): the rules
-for reading stay python-dotenv's. Imports only the stdlib and python-dotenv; never Qt.
+for reading stay python-dotenv's. `read_env_values` reads the settings: UTF-8 with or without a
+BOM, or UTF-16 with its BOM (Notepad's "Unicode", written back as UTF-16); bytes that are not
+UTF-8 are a configuration problem naming the file and the line. Imports only the stdlib,
+python-dotenv and the engine's errors; never Qt.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from oeleo_gui.engine.errors import ConfigError, ConfigProblem
 from oeleo_gui.engine.fileio.flush import fsync_folder
 from oeleo_gui.engine.settings.variables import OWNED_PREFIXES
 
@@ -48,12 +52,81 @@ class EnvLine:
     value: str | None
 
 
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _encoding_of(data: bytes) -> str:
+    """UTF-16 when the file starts with its BOM (Notepad's "Unicode"), else UTF-8."""
+    return next((enc for bom, enc in _UTF16_BOMS if data.startswith(bom)), "utf-8")
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    """(BOM or "", text). Undecodable bytes survive a round trip via surrogateescape."""
-    text = data.decode("utf-8", errors="surrogateescape")
+    """(BOM or "", text). Undecodable UTF-8 bytes survive a round trip via surrogateescape."""
+    encoding = _encoding_of(data)
+    errors = "surrogateescape" if encoding == "utf-8" else "strict"
+    text = data.decode(encoding, errors=errors)
     if text.startswith(BOM):
         return BOM, text[1:]
     return "", text
+
+
+def _encode(bom: str, text: str, like: bytes | None) -> bytes:
+    """The file's bytes in the encoding it had (UTF-16 stays UTF-16)."""
+    encoding = _encoding_of(like or b"")
+    errors = "surrogateescape" if encoding == "utf-8" else "strict"
+    return (bom + text).encode(encoding, errors=errors)
+
+
+def env_text(path: Path) -> str:
+    """The text of a `.env` for reading settings: UTF-8 (with or without a BOM) or UTF-16
+    with its BOM. Raises ConfigError, naming the file and the line, for bytes that are not
+    UTF-8 (a file saved as "ANSI" by Notepad): guessing their meaning could turn a path into
+    another one."""
+    data = path.read_bytes()
+    try:
+        _bom, text = _decode(data)
+    except UnicodeDecodeError:  # UTF-16's BOM with broken text after it
+        raise _not_utf8(path, 1) from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if any("\udc80" <= ch <= "\udcff" for ch in line):  # surrogateescape'd bytes
+            raise _not_utf8(path, number)
+    return text
+
+
+def _not_utf8(path: Path, line: int) -> ConfigError:
+    problem = ConfigProblem(
+        ".env", str(path), f"saved as UTF-8 (line {line} has characters that are not UTF-8)"
+    )
+    error = ConfigError([problem], str(path))
+    error.title = (
+        f"{path} cannot be read: line {line} has characters that are not UTF-8 (the file was "
+        'probably saved as "ANSI").'
+    )
+    error.hint = (
+        "Open it in Notepad and save it as UTF-8 (File > Save as, Encoding: UTF-8), then start "
+        "again."
+    )
+    return error
+
+
+def read_env_values(
+    env_file: Path | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The merged raw values: `.env` first, then the process environment (which wins).
+
+    Names are taken from the environment whatever their case (`oeleo_base_dir_from` is
+    reported as a typo with the name it meant, see `variables.ignored_variables`)."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        stream = io.StringIO(env_text(env_file))
+        for key, value in dotenv_values(stream=stream).items():
+            if value is not None:
+                values[key] = value
+    env = os.environ if environ is None else environ
+    for key, value in env.items():
+        if key.upper().startswith(OWNED_PREFIXES):
+            values[key] = value
+    return values
 
 
 def read_env_lines(path: Path) -> list[EnvLine]:
@@ -201,7 +274,7 @@ def save_env(
     if old_data is not None and new_text == text:
         log.debug("%s already holds these settings; not rewritten", path)
         return
-    new_data = (bom + new_text).encode("utf-8", errors="surrogateescape")
+    new_data = _encode(bom, new_text, old_data)
     path.parent.mkdir(parents=True, exist_ok=True)
     if old_data is not None:
         backup = path.with_name(path.name + BACKUP_SUFFIX)

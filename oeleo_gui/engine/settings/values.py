@@ -6,8 +6,11 @@ names the variable and what it expects. `mask` hides secret values in those mess
 
 from __future__ import annotations
 
+import re
+
 from oeleo_gui.engine.settings.variables import SECRET_KEYS
 
+_EXTENSION_SEPARATORS = re.compile(r"[;,\s]+")
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
 BOOL_EXPECTED = "a yes/no value: true/false, yes/no, y/n, 1/0 or on/off"
@@ -34,9 +37,14 @@ def split_list(value: str) -> tuple[str, ...]:
 
 
 def normalise_extensions(value: str) -> tuple[str, ...]:
-    """`.CSV; res;.csv` -> ('.csv', '.res'); `*` or `.*` -> ('*',) meaning every file."""
+    """`.CSV; res;.csv` -> ('.csv', '.res'); `*` or `.*` -> ('*',) meaning every file.
+
+    `;` is upstream's separator, but `.csv,.txt` and `.csv .txt` are written too (and matched
+    nothing, silently): commas and blanks separate extensions as well."""
     out: dict[str, None] = {}
-    for part in split_list(value):
+    for part in _EXTENSION_SEPARATORS.split(value):
+        if not part:
+            continue
         ext = part.lower()
         if ext in ("*", ".*", "*.*"):
             return ("*",)

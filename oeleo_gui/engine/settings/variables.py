@@ -220,7 +220,8 @@ VARIABLES: tuple[Variable, ...] = (
         "Schedule",
         VarKind.INT,
         "200",
-        "Stop after this many runs (0: never).",
+        "Stop after this many scheduled runs (0: never). The tray keeps a limit only when it "
+        "is set.",
     ),
     _V("OA_SINGLE_RUN", "Schedule", VarKind.BOOL, "false", "Run once and exit."),
     _V(
@@ -248,11 +249,27 @@ VARIABLES: tuple[Variable, ...] = (
         "Folder for oeleo.log (default: the user's log folder).",
     ),
     _V(
+        "OELEO_INSTRUMENT_NAME",
+        "Advanced",
+        VarKind.TEXT,
+        "",
+        "This instrument's name in the lab overview on the data server (default: the "
+        "computer's name).",
+    ),
+    _V(
         "OELEO_SETTLE_SECONDS",
         "Advanced",
         VarKind.FLOAT,
         "30",
         "A file modified less than this many seconds ago is still being written: wait.",
+    ),
+    _V(
+        "OELEO_MAX_WAIT_SECONDS",
+        "Advanced",
+        VarKind.FLOAT,
+        "3600",
+        "A file that keeps changing for longer than this gets a verified live copy anyway "
+        "(0: wait until it settles, however long).",
     ),
 )
 VARIABLES_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
@@ -263,8 +280,10 @@ OWNED_PREFIXES = ("OELEO_", "OA_")
 def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
     """A warning per OELEO_*/OA_* name that is no setting: a misspelt name would otherwise do
     nothing, silently (`OA_MAX_RUNS` for `OA_MAX_RUN_INTERVALS`)."""
+    # Any case: `oeleo_base_dir_from=` is as much a typo as a misspelt name (names are read
+    # exactly as written, so it would do nothing).
     unknown = sorted(
-        n for n in values if n.startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
+        n for n in values if n.upper().startswith(OWNED_PREFIXES) and n not in VARIABLES_BY_NAME
     )
     if not unknown:
         return ()
@@ -272,7 +291,9 @@ def ignored_variables(values: Mapping[str, str]) -> tuple[str, ...]:
 
     warnings = []
     for name in unknown:
-        close = difflib.get_close_matches(name, list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
+        close = difflib.get_close_matches(name.upper(), list(VARIABLES_BY_NAME), n=1, cutoff=0.7)
         hint = f" Did you mean {close[0]}?" if close else ""
+        if close and close[0] == name.upper():
+            hint = f" Did you mean {close[0]}? (names are written in capitals)"
         warnings.append(f"{name} is not a setting of oeleo-gui and is ignored.{hint}")
     return tuple(warnings)

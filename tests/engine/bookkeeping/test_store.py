@@ -6,8 +6,11 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
 from oeleo_gui.engine.bookkeeping.migrations import LATEST_VERSION
 from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.errors import BookkeepingError
 from oeleo_gui.engine.events import FileCode
 from tests.conftest import write_file
 
@@ -89,14 +92,41 @@ def test_a_deleted_database_is_recreated_empty(tmp_path: Path) -> None:
         assert store.count() == 0 and store.recovered_from is None
 
 
+def damage(db: Path) -> None:
+    """Keep SQLite's header, overwrite the rest of the first page (the schema) with garbage."""
+    with FileListStore(db) as store:
+        store.set_code(["a.res"], FileCode.LOCKED)
+    with open(db, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"\x00garbage" * 300)
+
+
 def test_a_corrupt_database_is_moved_aside_with_a_new_one_made(tmp_path: Path, caplog) -> None:
     db = tmp_path / "x.db"
-    db.write_bytes(b"\x00garbage" * 512)
+    damage(db)
     store = FileListStore(db)
     assert store.recovered_from is not None
-    assert store.recovered_from.read_bytes().startswith(b"\x00garbage")
+    assert store.recovered_from.read_bytes()[100:108] == b"\x00garbage"
     assert store.count() == 0
     assert "moved to" in caplog.text
+
+
+def test_a_database_whose_header_a_power_cut_wiped_is_moved_aside_too(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    db.write_bytes(bytes(8192))
+    with FileListStore(db) as store:
+        assert store.recovered_from is not None and store.recovered_from.read_bytes() == bytes(8192)
+
+
+def test_a_file_that_was_never_a_database_is_left_alone(tmp_path: Path) -> None:
+    """OELEO_DB_NAME pointing at a data file by mistake: say so, rename nothing."""
+    db = tmp_path / "results.csv"
+    db.write_bytes(b"time;voltage\n0;3.2\n" * 200)
+    with pytest.raises(BookkeepingError) as refused:
+        FileListStore(db)
+    assert "is not a database oeleo-gui can read, and was left as it is" in refused.value.title
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+    assert db.read_bytes().startswith(b"time;voltage")
 
 
 def test_paging_sorting_and_filtering_happen_in_sql(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from oeleo_gui.engine.connectors.base import (
     Upload,
     is_temp_name,
     temp_name_for,
+    too_large,
 )
 from oeleo_gui.engine.connectors.local.durability import FlushAhead
 from oeleo_gui.engine.connectors.local.os_details import (
@@ -42,6 +43,7 @@ from oeleo_gui.engine.errors import (
     DestinationMissing,
     DestinationPermissionDenied,
     FileError,
+    PathBlocked,
     Unreachable,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -145,9 +147,22 @@ class LocalConnector:
         except FileNotFoundError:
             self._make_parent(folder)
             created = make_folder(folder)
+        except (FileExistsError, NotADirectoryError) as exc:
+            # A file stands where this folder must be (the source turned a file into a
+            # folder): the transfer moves it aside and copies again (issue 13, case 13).
+            raise PathBlocked(self._blocking_file(folder)) from exc
         if created:
             self._new_folders.add(folder)
         self._made_folders.add(folder)
+
+    def _blocking_file(self, folder: str) -> str:
+        """The relative path of the file in the way of `folder` (it or one above it)."""
+        parts = folder[len(self._prefix) :].replace(os.sep, "/").strip("/").split("/")
+        for end in range(1, len(parts) + 1):
+            rel = "/".join(parts[:end])
+            if os.path.lexists(self._native(rel)) and not os.path.isdir(self._native(rel)):
+                return rel
+        return "/".join(parts)
 
     def external_name(self, rel_path: str) -> str:
         return self._native(rel_path)
@@ -205,6 +220,25 @@ class LocalConnector:
                 except FileNotFoundError:
                     continue
         return result
+
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        try:
+            with open(self._native(rel_path), "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if is_network_gone(exc) or not self.root.exists():
+                raise Unreachable(
+                    f"The destination {self.description} is not reachable ({exc.strerror or exc}).",
+                    "Check the network share.",
+                ) from exc
+            raise FileError(
+                f"Cannot read {rel_path} in {self.description}: {exc.strerror or exc}.", ""
+            ) from exc
+        if len(data) > max_bytes:
+            raise too_large(rel_path, self.description, max_bytes)
+        return data
 
     # --- writing --------------------------------------------------------------------------------
     def upload_temp(
@@ -311,7 +345,7 @@ class LocalConnector:
         self._forget_readback(rel_path)
         try:
             os.unlink(self._native(rel_path))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there: nothing to remove
             pass
         except OSError as exc:
             log.warning("could not remove %s: %s", rel_path, exc)

@@ -35,9 +35,10 @@ from oeleo_gui.engine.connectors.base import (
     ProgressCallback,
     RemoteEntry,
     Upload,
+    too_large,
 )
 from oeleo_gui.engine.connectors.sharepoint.errors import ErrorTranslator, status_of
-from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal
+from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal, read_limited
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
     FileError,
@@ -205,6 +206,21 @@ class SharePointConnector:
                         md5.update(block)
                 digests[rel] = md5.hexdigest()
         return digests
+
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        with self._translate.errors(f"download {rel_path}"):
+            try:
+                response = self._rest.request(
+                    "GET", f"{self._file_api(rel_path)}/$value", stream=True
+                )
+            except ClientRequestException as exc:
+                if status_of(exc) == 404:
+                    return None
+                raise
+            data = read_limited(response, max_bytes)
+        if data is None:
+            raise too_large(rel_path, self.description, max_bytes)
+        return data
 
     # --- writing ---
     def upload_temp(

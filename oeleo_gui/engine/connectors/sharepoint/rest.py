@@ -43,6 +43,18 @@ def by_path(kind: str, url: str) -> str:
     return f"web/Get{kind}ByServerRelativePath(DecodedUrl={literal(url)})"
 
 
+def read_limited(response: requests.Response, limit: int) -> bytes | None:
+    """The body of a streamed response, or None as soon as it is longer than `limit` bytes
+    (the rest is never downloaded)."""
+    data = bytearray()
+    with response:
+        for block in response.iter_content(64 * 1024):
+            data += block
+            if len(data) > limit:
+                return None
+    return bytes(data)
+
+
 def retry_after(response: Any, attempt: int) -> float:
     """Seconds to wait: the server's Retry-After (seconds), else exponential backoff."""
     value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None

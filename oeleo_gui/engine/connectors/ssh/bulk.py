@@ -7,6 +7,7 @@ Failures come back as the exceptions paramiko raises (`sftp_pipe.status_error`),
 
 from __future__ import annotations
 
+import errno
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
@@ -76,7 +77,7 @@ def make_folders(
         if attrs is None:
             problems[level] = refused[level]
         elif not stat.S_ISDIR(attrs.mode or 0):
-            problems[level] = NotADirectoryError(f"{level} exists but is not a folder")
+            problems[level] = NotADirectoryError(errno.ENOTDIR, "a file is in the way", level)
     return {
         folder: problems[level]
         for folder in folders

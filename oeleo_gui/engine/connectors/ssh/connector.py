@@ -26,6 +26,7 @@ from oeleo_gui.engine.connectors.base import (
     UploadRequest,
     is_temp_name,
     temp_name_for,
+    too_large,
 )
 from oeleo_gui.engine.connectors.ssh import bulk, remote_md5
 from oeleo_gui.engine.connectors.ssh.connection import SshConnection
@@ -34,7 +35,7 @@ from oeleo_gui.engine.connectors.ssh.remote_md5 import HashAsSent
 from oeleo_gui.engine.connectors.ssh.sending import Sending, source_sizes
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
-from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError
+from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError, PathBlocked
 from oeleo_gui.engine.events import CancelToken
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,18 @@ class SshConnector(SshConnection):
                 [(encode(self._remote(rel)), sizes[rel]) for rel in rels]
             )
         return {rels[i]: md5 for i, md5 in found.items()}
+
+    def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
+        sftp = self._require_sftp()
+        with self._errors(rel_path):
+            try:
+                with sftp.open(self._remote(rel_path), "rb") as f:
+                    data = f.read(max_bytes + 1)
+            except FileNotFoundError:
+                return None
+        if len(data) > max_bytes:
+            raise too_large(rel_path, self.description, max_bytes)
+        return data
 
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None
@@ -303,7 +316,8 @@ class SshConnector(SshConnection):
 
     def _make_folders(self, rel_dirs: set[str]) -> dict[str, FileError]:
         """`mkdir -p` of the folders not known to exist yet; {folder: FileError} for those
-        that cannot be made (a file in the way). A destination problem is raised."""
+        that cannot be made (`PathBlocked`: a file in the way). A destination problem is
+        raised."""
         needed = sorted(d for d in rel_dirs if d not in ("", ".") and d not in self._made_dirs)
         if not needed:
             return {}
@@ -314,9 +328,7 @@ class SshConnector(SshConnection):
         refused: dict[str, FileError] = {}
         for folder, exc in problems.items():
             if isinstance(exc, NotADirectoryError):
-                refused[folder] = FileError(
-                    f"{folder} exists at the destination but is not a folder.", ""
-                )
+                refused[folder] = PathBlocked(exc.filename)  # the worker moves it aside
                 continue
             error = self._translate(exc, folder, "other")
             if not isinstance(error, FileError):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from oeleo_gui.engine.connectors.base import is_oeleo_path
 from oeleo_gui.engine.connectors.local import connector as local_module
 from oeleo_gui.engine.connectors.local import durability
 from oeleo_gui.engine.connectors.local import readback as readback_module
@@ -52,7 +53,12 @@ def spy_read_back_starts(monkeypatch) -> list[str]:  # type: ignore[no-untyped-d
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+    """Files at the destination but its `.oeleo/` status record (no data)."""
+    return sorted(
+        p.name
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(p.relative_to(folder).as_posix())
+    )
 
 
 @pytest.mark.parametrize(("size", "background"), [(BIG, True), (1000, False)])

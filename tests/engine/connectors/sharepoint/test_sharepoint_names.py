@@ -18,7 +18,7 @@ import pytest
 from office365.runtime.client_request_exception import ClientRequestException
 
 import tests.sharepoint_server as sp
-from oeleo_gui.engine.connectors.base import is_temp_name, temp_name_for
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name, temp_name_for
 from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
 from oeleo_gui.engine.connectors.sharepoint.rest import literal
 from oeleo_gui.engine.errors import FileError
@@ -54,7 +54,11 @@ def connector(server: Any) -> Iterator[SharePointConnector]:
 
 def _remote(server: Any, root: str = ROOT) -> dict[str, bytes]:
     prefix = f"{root}/"
-    return {p[len(prefix) :]: f.data for p, f in server.files.items() if p.startswith(prefix)}
+    return {  # the data files (the `.oeleo/` status record is no data)
+        p[len(prefix) :]: f.data
+        for p, f in server.files.items()
+        if p.startswith(prefix) and not is_oeleo_path(p[len(prefix) :])
+    }
 
 
 def _upload(c: SharePointConnector, source: Path, rel: str):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import tests.sharepoint_server as sp
-from oeleo_gui.engine.connectors.base import is_temp_name
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.sharepoint.connector import SharePointConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.worker import Engine
@@ -51,7 +51,11 @@ def engine(server: Any, source: Path, tmp_path: Path) -> Iterator[Engine]:
 
 def _remote(server: Any) -> dict[str, bytes]:
     prefix = f"{ROOT}/"
-    return {p[len(prefix) :]: f.data for p, f in server.files.items() if p.startswith(prefix)}
+    return {  # the data files (the `.oeleo/` status record is no data)
+        p[len(prefix) :]: f.data
+        for p, f in server.files.items()
+        if p.startswith(prefix) and not is_oeleo_path(p[len(prefix) :])
+    }
 
 
 def test_sync_copies_new_files_and_leaves_locked_ones(engine: Engine, server: Any) -> None:

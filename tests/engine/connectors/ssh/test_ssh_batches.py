@@ -21,7 +21,7 @@ from oeleo_gui.engine.connectors.base import (
 )
 from oeleo_gui.engine.connectors.ssh import sftp_pipe
 from oeleo_gui.engine.connectors.ssh.connector import SshConnector
-from oeleo_gui.engine.errors import Cancelled, FileError, SourceBusy
+from oeleo_gui.engine.errors import Cancelled, FileError, PathBlocked, SourceBusy
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.settings.config import SshSettings
 
@@ -155,8 +155,8 @@ def test_one_file_failing_does_not_stop_the_others(
 
     assert isinstance(batch.outcomes[1], FileError)
     assert not isinstance(batch.outcomes[1], SourceBusy)
-    assert isinstance(batch.outcomes[2], FileError)
-    assert "not a folder" in batch.outcomes[2].title
+    assert isinstance(batch.outcomes[2], PathBlocked)  # the worker moves the file aside
+    assert batch.outcomes[2].rel_path == "blocked"
     assert [u.rel_path for u in batch.uploads] == ["a.res", "d.res"]
     ssh_connector.commit_batch(batch.uploads, committed=lambda u: None)
     assert files_in(remote_dir) == {

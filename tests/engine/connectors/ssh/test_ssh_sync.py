@@ -13,7 +13,7 @@ import keyring
 import keyring.backends.null
 import pytest
 
-from oeleo_gui.engine.connectors.base import is_temp_name
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.settings.config import settings_from_values
@@ -33,8 +33,11 @@ def write(root: Path, rel: str, content: bytes, *, mtime: float = OLD) -> Path:
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The data files at a destination (its `.oeleo/` status record is no data)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        rel: p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not is_oeleo_path(rel := p.relative_to(folder).as_posix())
     }
 
 
@@ -228,6 +231,7 @@ def test_a_batch_cut_mid_stream_leaves_no_final_name_and_records_nothing(
     assert "lost" in first.error
     assert first.copied == ()
     left = {p.relative_to(remote_dir).as_posix() for p in remote_dir.rglob("*") if p.is_file()}
+    left = {name for name in left if not is_oeleo_path(name)}
     assert not left & set(data)  # nothing under a final name
     assert all(is_temp_name(name) for name in left)
     assert all(engine.store.get(name) is None for name in data)  # nothing recorded
@@ -303,3 +307,21 @@ def test_an_account_without_tar_falls_back_cleanly(
     row = engine.store.get("f03.res")
     assert row is not None
     assert row.checksum == hashlib.md5(data["f03.res"], usedforsecurity=False).hexdigest()
+
+
+def test_a_file_turned_into_a_folder_moves_the_old_copy_aside(
+    make_engine: Any, src: Path, remote_dir: Path
+) -> None:
+    write(src, "x.res", b"the old file")
+    engine = make_engine(OA_INCLUDE_SUBDIRS="true", OA_EXTERNAL_SUBDIRS="true")
+    assert engine.sync().ok
+    (src / "x.res").unlink()
+    write(src, "x.res/n.res", b"in the folder now")
+    summary = engine.sync()
+    assert summary.ok, summary.failed
+    (copied,) = summary.copied
+    assert copied.rel_path == "x.res/n.res"
+    assert copied.moved_aside.startswith("x.oeleo-aside-")
+    assert (remote_dir / "x.res" / "n.res").read_bytes() == b"in the folder now"
+    assert (remote_dir / copied.moved_aside).read_bytes() == b"the old file"
+    assert not engine.sync().copied

@@ -1,0 +1,264 @@
+"""Writing this instrument's status record to its destination, for the lab overview.
+
+After a sync run the engine calls `publish_if_due`: the `status` verdict is computed, put in a
+record (`build_record`: names, counts, times, the source folder and its filters; never a secret)
+and written to `<destination>/.oeleo/status/<instrument>.json` through the run's own connector,
+as data files are: a temporary name (in the transfer journal, so a crash leaves nothing the next
+run does not sweep), verified, then renamed over the record.
+
+It is written when due: the verdict changed, or the record is older than the run interval less a
+margin, so a lab manager sees a fresh record at least once per interval. When it was last written
+is kept in the database's meta (`META_LAB_RECORD`). Writing it never fails a run: a failure is
+logged once per cause (a WARNING when the cause is new, DEBUG while it repeats).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from oeleo_gui import __version__
+from oeleo_gui.engine.bookkeeping.run_state import META_LAB_RECORD
+from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+from oeleo_gui.engine.bookkeeping.store import FileListStore
+from oeleo_gui.engine.connectors.base import Connector, temp_name_for
+from oeleo_gui.engine.errors import FileError, OeleoError
+from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.filters import FileFilter
+from oeleo_gui.engine.lab.format import (
+    LISTED_FILES,
+    RECORD_KIND,
+    RECORD_MAX_BYTES,
+    RECORD_VERSION,
+    record_path,
+    to_iso,
+    utc_from_timestamp,
+)
+from oeleo_gui.engine.settings.config import Settings
+from oeleo_gui.engine.settings.instrument import computer_name
+from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
+from oeleo_gui.engine.units import format_duration
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = 0.1
+"""A record older than (1 - this) × the interval is written again, even if nothing changed."""
+MIN_REFRESH_SECONDS = 60.0
+"""Never more often than this when nothing changed (runs can follow each other quickly)."""
+
+
+def build_record(
+    settings: Settings, report: StatusReport, *, stopped: bool, written_at: datetime
+) -> dict[str, Any]:
+    """The record: what the lab overview shows of this instrument. No secret goes in: only the
+    instrument's and computer's names, the verdict, times, the source folder and its filters,
+    and where the files go (kind, server, folder; never a password, passphrase or secret)."""
+
+    def concerns(items: tuple[FileConcern, ...]) -> list[dict[str, Any]]:
+        return [_concern(c) for c in items[:LISTED_FILES]]
+
+    return {
+        "record": RECORD_KIND,
+        "version": RECORD_VERSION,
+        "instrument": settings.instrument_name,
+        "computer": computer_name(),
+        "app_version": __version__,
+        "written_at": to_iso(written_at),
+        "interval_seconds": settings.run_interval_seconds,
+        "last_run": to_iso(report.last_run),
+        "last_success": to_iso(report.last_success),
+        "next_run": to_iso(report.next_run),
+        "status": {
+            "safe": report.safe,
+            "state": str(report.state),
+            "stopped": stopped,
+            "summary": report.summary,
+            "reasons": list(report.reasons),
+            "counts": {
+                "matched": report.matched,
+                "copied": report.copied,
+                "waiting": len(report.waiting),
+                "live": len(report.live),
+                "failed": len(report.failed),
+                "locked": report.locked,
+                "not_copied": report.not_copied,
+            },
+            "oldest_unsynced": _concern(report.oldest_unsynced) if report.oldest_unsynced else None,
+            "waiting": concerns(report.waiting),
+            "failed": concerns(report.failed),
+            "live": concerns(report.live),
+        },
+        "settings": {
+            "Source folder": str(settings.source),
+            "Files": FileFilter.from_settings(settings).describe(),
+            "Subfolders": settings.include_subdirs,
+            "Destination": settings.destination_identity,
+            "Runs every": format_duration(settings.run_interval_seconds),
+        },
+    }
+
+
+def _concern(c: FileConcern) -> dict[str, Any]:
+    return {"path": c.path, "reason": c.reason, "since": to_iso(c.since)}
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """The record as UTF-8 JSON, within the readers' size limit (file lists dropped if need be:
+    the counts stay complete)."""
+    data = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
+    if len(data) > RECORD_MAX_BYTES:
+        status = dict(record["status"])
+        status.update(waiting=[], failed=[], live=[])
+        data = json.dumps({**record, "status": status}, ensure_ascii=False).encode("utf-8")
+    return data
+
+
+def verdict_fingerprint(record: dict[str, Any]) -> str:
+    """What a lab manager would see change: the verdict and counts, not the times."""
+    status = record["status"]
+    seen = {k: status[k] for k in ("safe", "state", "stopped", "summary", "reasons", "counts")}
+    seen["instrument"] = record["instrument"]
+    text = json.dumps(seen, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def is_stopped(report: StatusReport, last_run_error: str) -> bool:
+    """Copying has stopped (the last run stopped, or the setup cannot work), as opposed to
+    files failing while the rest is copied: the lab overview's "error" against "behind"."""
+    return report.state is SafetyState.ERROR and (bool(last_run_error) or not report.failed)
+
+
+def publish_if_due(
+    settings: Settings,
+    connector: Connector,
+    store: FileListStore,
+    *,
+    clock: Callable[[], float] = time.time,
+    force: bool = False,
+) -> bool:
+    """Write the record if due (see the module's doc); True when it was written. Never raises
+    for a problem of its own: it is logged once per cause."""
+    now = clock()
+    previous = _last_written(store)
+    try:
+        snapshot = read_snapshot(settings.db_path)
+        report = compute_status(settings, snapshot=snapshot, clock=clock)
+        last = snapshot.last_run
+        if report.last_run is None and last is not None:  # a stopped verdict names no times
+            report = dataclasses.replace(
+                report, last_run=last.finished_at, last_success=snapshot.last_success
+            )
+        last_error = last.error if last is not None else ""
+        record = build_record(
+            settings,
+            report,
+            stopped=is_stopped(report, last_error),
+            written_at=utc_from_timestamp(now),
+        )
+        fingerprint = verdict_fingerprint(record)
+        target = record_path(settings.instrument_file_stem)
+        where = settings.destination_identity
+        if not force and not _is_due(previous, fingerprint, target, where, now, settings):
+            return False
+        write_record(connector, store, target, record_bytes(record), mtime=now)
+    except Exception as exc:  # the run's outcome stands whatever happens here
+        _log_once(store, previous, exc)
+        return False
+    _remember(store, {"at": now, "fingerprint": fingerprint, "path": target, "where": where})
+    log.debug("status record written to %s", connector.external_name(target))
+    return True
+
+
+def write_record(
+    connector: Connector, store: FileListStore, target: str, data: bytes, *, mtime: float
+) -> None:
+    """Temporary name (journalled) → verify → rename over `target`, from a local temporary file."""
+    fd, local = tempfile.mkstemp(prefix="oeleo-status-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        connector.connect()
+        temp = temp_name_for(target)
+        store.journal_add([(temp, target)])  # a crash from here on: the next run sweeps it
+        try:
+            upload = connector.upload_temp(
+                local,
+                target,
+                temp_rel_path=temp,
+                mtime=mtime,
+                progress=lambda _sent: None,
+                cancel=CancelToken(),
+            )
+        except BaseException:
+            store.journal_remove([temp])  # upload_temp removed what it had written
+            raise
+        try:
+            problem = connector.verify([upload]).get(temp)
+            if problem:
+                raise FileError(f"The status record did not arrive intact: {problem}.", "")
+            connector.commit(upload)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                connector.remove(temp)
+            raise
+        store.journal_remove([temp])
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(local)
+
+
+def _is_due(
+    previous: dict[str, Any],
+    fingerprint: str,
+    target: str,
+    where: str,
+    now: float,
+    settings: Settings,
+) -> bool:
+    if (previous.get("fingerprint"), previous.get("path"), previous.get("where")) != (
+        fingerprint,
+        target,
+        where,
+    ):
+        return True
+    written = previous.get("at")
+    if not isinstance(written, (int, float)):
+        return True
+    refresh = max(settings.run_interval_seconds * (1 - REFRESH_MARGIN), MIN_REFRESH_SECONDS)
+    return now - written >= refresh or now < written  # a clock set back: write again
+
+
+def _last_written(store: FileListStore) -> dict[str, Any]:
+    try:
+        value = json.loads(store.get_meta(META_LAB_RECORD) or "{}")
+    except Exception as exc:  # a database problem is the run's business, not the record's
+        log.debug("could not read when the status record was last written: %s", exc)
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _remember(store: FileListStore, value: dict[str, Any]) -> None:
+    try:
+        store.set_meta(META_LAB_RECORD, json.dumps(value))
+    except Exception as exc:
+        log.debug("could not note when the status record was written: %s", exc)
+
+
+def _log_once(store: FileListStore, previous: dict[str, Any], exc: BaseException) -> None:
+    """A WARNING the first time a cause appears, DEBUG while it stays the same."""
+    cause = exc.title if isinstance(exc, OeleoError) else f"{type(exc).__name__}: {exc}"
+    cause = " ".join(cause.split())
+    if previous.get("failed") == cause:
+        log.debug("the status record for the lab overview still cannot be written: %s", cause)
+        return
+    log.warning("could not write the status record for the lab overview: %s", cause)
+    _remember(store, {**previous, "failed": cause})
