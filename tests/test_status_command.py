@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from oeleo_gui.cli import main
-from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.meta_keys import META_SCHEDULE
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.scheduler import ScheduleInfo
 

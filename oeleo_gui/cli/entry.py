@@ -14,7 +14,6 @@ from pathlib import Path
 
 from oeleo_gui.cli.common import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, load_cli_settings
 from oeleo_gui.cli.parser import build_parser
-from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
 from oeleo_gui.engine.errors import ConfigError, OeleoError, RunInProgress
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.logsetup import configure_logging
@@ -90,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_FAILED
     except Exception as exc:
+        from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
+
         if settings is not None and is_database_error(exc):  # e.g. `lock` on a full disk
             problem = database_problem(settings.db_path, exc)
             print(f"{problem.title}\n{problem.hint}", file=sys.stderr)

@@ -3,7 +3,6 @@ run lock's holder are named by their process id."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 
@@ -24,6 +23,8 @@ def process_exists(pid: int) -> bool:
 
 
 def _windows_process_exists(pid: int) -> bool:
+    import ctypes  # Windows only; `status` starts without it elsewhere
+
     process_query_limited_information = 0x1000
     still_active = 259
     kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]

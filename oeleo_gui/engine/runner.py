@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.meta_keys import META_SCHEDULE
 from oeleo_gui.engine.events import CancelToken, NullReporter, Reporter, RunSummary
 from oeleo_gui.engine.scheduler import Schedule, ScheduleInfo
 from oeleo_gui.engine.worker import Engine

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.meta_keys import META_DESTINATION, META_SCHEDULE
 from oeleo_gui.engine.bookkeeping.snapshot import Snapshot, read_snapshot
 from oeleo_gui.engine.file_status import FileStatus, FileStatusKind, file_statuses_from
 from oeleo_gui.engine.filters import FileFilter

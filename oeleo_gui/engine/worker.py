@@ -16,9 +16,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from oeleo_gui.engine.bookkeeping.meta_keys import META_DESTINATION
 from oeleo_gui.engine.bookkeeping.opening import database_problem, is_database_error
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
-from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION
 from oeleo_gui.engine.bookkeeping.snapshot import IN_MEMORY, read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.checking import compare

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.meta_keys import META_DESTINATION, META_SCHEDULE
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 from oeleo_gui.engine.errors import OeleoError, RunInProgress
 from oeleo_gui.engine.events import (

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from oeleo_gui.engine.bookkeeping.run_state import META_DESTINATION, META_SCHEDULE
+from oeleo_gui.engine.bookkeeping.meta_keys import META_DESTINATION, META_SCHEDULE
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.events import CancelToken, FileCode, NullReporter
 from oeleo_gui.engine.file_status import FileStatusKind

@@ -128,7 +128,7 @@ def test_the_trays_schedule_is_seen_by_the_status_command(  # type: ignore[no-un
 def test_settings_that_cannot_work_take_the_schedule_record_away(  # type: ignore[no-untyped-def]
     qtbot, make_tray_app, tmp_path: Path, env_file: Path, src: Path, write, judged
 ) -> None:
-    from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
+    from oeleo_gui.engine.bookkeeping.meta_keys import META_SCHEDULE
     from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 
     write(src, "a.res", b"a")

@@ -119,7 +119,7 @@ def test_the_verdict_is_worked_out_in_the_worker_thread_and_the_schedule_recorde
 ) -> None:
     from datetime import datetime, timedelta
 
-    from oeleo_gui.engine.bookkeeping.run_state import META_SCHEDULE
+    from oeleo_gui.engine.bookkeeping.meta_keys import META_SCHEDULE
     from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 
     write(src, "a.res", b"a" * 1000)

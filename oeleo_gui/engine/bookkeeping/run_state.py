@@ -14,13 +14,6 @@ from oeleo_gui.engine.bookkeeping.models import Models
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow, RunRow, file_state, to_datetime
 from oeleo_gui.engine.events import RunSummary
 
-META_DESTINATION = "destination"
-"""The identity of the destination the filelist rows refer to (`Settings.destination_identity`)."""
-META_SCHEDULE = "schedule"
-"""JSON written by whoever runs the schedule (tray, `sync --loop`): pid, kind, next run, pause."""
-META_LAB_RECORD = "lab_record"
-"""When this instrument's status record was last written to the destination, and its verdict."""
-
 
 class RunStateTables:
     db: pw.SqliteDatabase

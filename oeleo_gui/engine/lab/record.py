@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from oeleo_gui import __version__
-from oeleo_gui.engine.bookkeeping.run_state import META_LAB_RECORD
+from oeleo_gui.engine.bookkeeping.meta_keys import META_LAB_RECORD
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import Connector, temp_name_for

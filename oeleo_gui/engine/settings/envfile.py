@@ -31,7 +31,6 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from oeleo_gui.engine.errors import ConfigError, ConfigProblem
-from oeleo_gui.engine.fileio.flush import fsync_folder
 from oeleo_gui.engine.settings.variables import OWNED_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -299,4 +298,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    from oeleo_gui.engine.fileio.flush import fsync_folder  # writing only: not every command
+
     fsync_folder(path.parent)

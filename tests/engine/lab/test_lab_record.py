@@ -16,7 +16,7 @@ import keyring.backends.null
 import pytest
 
 from oeleo_gui import __version__
-from oeleo_gui.engine.bookkeeping.run_state import META_LAB_RECORD
+from oeleo_gui.engine.bookkeeping.meta_keys import META_LAB_RECORD
 from oeleo_gui.engine.lab.format import RECORD_MAX_BYTES, from_iso
 from oeleo_gui.engine.lab.overview import Verdict
 from oeleo_gui.engine.lab.parsing import parse_record
