@@ -32,7 +32,7 @@ from oeleo_gui.engine.errors import Cancelled, DestinationError, FileError, Oele
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.fileio.source_files import open_source
 
-MAX_OPEN = 256
+MAX_OPEN = 256  # files open at the server at once (its own limit, when lower, wins)
 MAX_UNANSWERED = 8 * 1024 * 1024  # bytes written and not yet confirmed by the server
 MAX_REQUESTS = 4096  # requests on the way, whatever their size
 OPEN_FLAGS = struct.pack(">I", fxp.WRITE_FLAG | fxp.CREATE_FLAG | fxp.TRUNCATE_FLAG)
