@@ -8,11 +8,14 @@ Failures come back as the exceptions paramiko raises (`sftp_pipe.status_error`),
 from __future__ import annotations
 
 import errno
+import logging
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
 from oeleo_gui.engine.connectors.ssh import sftp_pipe as fxp
+
+log = logging.getLogger(__name__)
 
 
 def stat_many(pipe: fxp.SftpPipe, paths: Sequence[bytes]) -> dict[int, fxp.Attributes]:
@@ -95,13 +98,21 @@ def rename_many(
     pipe: fxp.SftpPipe,
     pairs: Sequence[tuple[bytes, bytes]],
     on_renamed: Callable[[int], None],
+    times: dict[int, float] | None = None,
 ) -> dict[int, BaseException]:
     """Rename each (old, new) over whatever `new` is; `on_renamed(index)` for each done.
+    `times` gives some of them a new modification time first ({index: mtime}; a server
+    refusing it only costs the time, logged).
 
     With OpenSSH's posix-rename the replacement is atomic; a server without it gets a
     remove of `new` then a plain rename, sent back to back (the server keeps the order).
     Returns {index: failure} for the renames that did not happen."""
     failures: dict[int, BaseException] = {}
+
+    def timed(index: int, kind: int, body: memoryview) -> None:
+        code, text = fxp.status_of(kind, body)
+        if code != fxp.OK:
+            log.warning("the modification time of %r was not kept: %s", pairs[index][1], text)
 
     def renamed(index: int, kind: int, body: memoryview) -> None:
         code, text = fxp.status_of(kind, body)
@@ -112,6 +123,9 @@ def rename_many(
 
     posix = pipe.has_posix_rename
     for index, (old, new) in enumerate(pairs):
+        if times is not None and index in times:
+            body = fxp.string(old) + fxp.times(times[index])
+            pipe.request(fxp.SETSTAT, body, lambda k, b, i=index: timed(i, k, b))
         answer = lambda k, b, i=index: renamed(i, k, b)  # noqa: E731
         if posix:
             body = fxp.string(fxp.POSIX_RENAME) + fxp.string(old) + fxp.string(new)

@@ -59,6 +59,7 @@ class SshConnection:
         self._made_dirs: set[str] = set()  # folders known to exist
         self._new_dirs: set[str] = set()  # folders this connection made (see stat_many)
         self._placed: set[str] = set()  # names it renamed into place there, and elsewhere
+        self._sent_times: dict[str, int] = {}  # temporary name -> the mtime it was sent with
         self._lost: ConnectionLost | None = None  # set when the connection dropped mid-run
         self._orphans: set[str] = set()  # temporary files to remove once connected again
 
@@ -104,6 +105,7 @@ class SshConnection:
         self._made_dirs.clear()
         self._new_dirs.clear()
         self._placed.clear()
+        self._sent_times.clear()
         for thing in (hashing, pipe, sftp, client):
             if thing is not None:
                 try:

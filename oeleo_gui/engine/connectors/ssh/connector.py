@@ -256,6 +256,7 @@ class SshConnector(SshConnection):
             r = requests[i]
             if hashing is not None:
                 hashing.add(self._remote(r.temp_rel_path))
+            self._sent_times[r.temp_rel_path] = int(r.mtime)
             done(i, Upload(r.rel_path, r.temp_rel_path, size, md5, r.mtime))
 
         sending = Sending(
@@ -350,8 +351,15 @@ class SshConnector(SshConnection):
             self._placed.add(uploads[i].rel_path)
             committed(uploads[i])
 
+        # The time was set as each file was sent; an upload may have been given another since
+        # (a live copy takes the time of the state it copied).
+        times = {
+            i: u.mtime
+            for i, u in enumerate(uploads)
+            if self._sent_times.pop(u.temp_rel_path, None) != int(u.mtime)
+        }
         with self._errors():
-            failures = bulk.rename_many(self._require_pipe(), pairs, renamed)
+            failures = bulk.rename_many(self._require_pipe(), pairs, renamed, times)
         if failures:
             i, exc = min(failures.items())
             raise self._translate(exc, uploads[i].rel_path, "other") from exc

@@ -20,7 +20,8 @@ import paramiko
 
 # Request and answer types, flags and status codes (draft-ietf-secsh-filexfer-02, version 3).
 INIT, VERSION = 1, 2
-OPEN, CLOSE, READ, WRITE, FSETSTAT, REMOVE, MKDIR, STAT, RENAME = 3, 4, 5, 6, 10, 13, 14, 17, 18
+OPEN, CLOSE, READ, WRITE, SETSTAT, FSETSTAT = 3, 4, 5, 6, 9, 10
+REMOVE, MKDIR, STAT, RENAME = 13, 14, 17, 18
 EXTENDED, EXTENDED_REPLY = 200, 201
 STATUS, HANDLE, DATA, ATTRS = 101, 102, 103, 105
 OK, EOF, NO_SUCH_FILE, PERMISSION_DENIED = 0, 1, 2, 3

@@ -4,6 +4,7 @@ without md5sum."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import os
@@ -357,3 +358,18 @@ def test_in_folders_it_made_the_connector_knows_what_exists(
     assert ssh_connector.stat_many(["new/c.res"]) == {}  # not asked: the folder is this run's
     ssh_connector.reconnect()
     assert set(ssh_connector.stat_many(["new/c.res"])) == {"new/c.res"}  # asked again
+
+
+def test_an_upload_given_another_time_keeps_it_at_the_destination(
+    ssh_connector: SshConnector, remote_dir: Path, sources: Path
+) -> None:
+    write_sources(sources, [b"a live copy", b"a plain copy"])
+    batch = Batch(ssh_connector, sources)
+    batch.send(batch.requests(["live.res", "plain.res"]))
+    live, plain = batch.uploads
+    state_time = MTIME + 3600.0  # a live copy takes the time of the state it copied
+    ssh_connector.commit_batch(
+        [dataclasses.replace(live, mtime=state_time), plain], committed=lambda u: None
+    )
+    assert (remote_dir / "live.res").stat().st_mtime == int(state_time)
+    assert (remote_dir / "plain.res").stat().st_mtime == int(MTIME)
