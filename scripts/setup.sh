@@ -15,9 +15,10 @@ if [ "$with_tests" = 1 ]; then
   # A real sshd for the SSH tests, Xvfb + trayer as screen and tray host, rsync for benchmarks,
   # binutils for PyInstaller, libfuse for the case-insensitive test folder (tests/casefold_fs.py)
   # and dosfstools (a FAT image, where the kernel can mount one), chromium for the lab overview
-  # page's browser tests (Playwright drives it; its own browser download is never used).
+  # page's browser tests (Playwright drives it; its own browser download is never used),
+  # iproute2 (ip, tc) for the SSH benchmark's delayed network.
   packages+=(openssh-server openssh-client xvfb trayer x11-utils xdotool rsync binutils
-    fuse3 libfuse3-3 dosfstools chromium)
+    fuse3 libfuse3-3 dosfstools chromium iproute2)
 fi
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)

@@ -1,8 +1,9 @@
 """A throw-away OpenSSH server on 127.0.0.1 for tests and benchmarks (no mocks).
 
 `SshdServer.start()` makes host keys and client keys with `ssh-keygen`, writes an `sshd_config`
-listening on two free ports (the second one SFTP-only through `ForceCommand internal-sftp`),
-runs `sshd -D -e -f ...` and waits, with a deadline, until sshd reports both ports listening.
+listening on three free ports (the second one SFTP-only through `ForceCommand internal-sftp`,
+the third a shell account whose PATH has no tar), runs `sshd -D -e -f ...` and
+waits, with a deadline, until sshd reports every port listening.
 Running as root it logs in as a dedicated local user `oeleotest` (created on first use, with a
 fixed password, so permissions behave as for a real account); otherwise as the current user,
 without password login. Used by `tests/engine/connectors/conftest.py` and
@@ -22,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +99,7 @@ class SshdServer:
     host: str
     port: int
     sftp_only_port: int
+    no_tar_port: int  # a shell account whose PATH has md5sum and xargs but no tar
     user: str
     password: str | None  # None: not root, so password login cannot be tested
     key_path: Path  # ed25519, authorised
@@ -117,12 +120,16 @@ class SshdServer:
     def uid(self) -> int:
         return pwd.getpwnam(self.user).pw_uid
 
-    def known_hosts_lines(self, port: int) -> str:
-        return "".join(f"[{self.host}]:{port} {t} {b64}\n" for t, b64 in self.host_keys)
+    def known_hosts_lines(self, port: int, host: str | None = None) -> str:
+        name = f"[{host or self.host}]:{port}"
+        return "".join(f"{name} {t} {b64}\n" for t, b64 in self.host_keys)
 
-    def write_known_hosts(self, path: Path, port: int | None = None) -> Path:
+    def write_known_hosts(
+        self, path: Path, port: int | None = None, host: str | None = None
+    ) -> Path:
+        """A known-hosts file trusting this server at host:port (a proxy's, for instance)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.known_hosts_lines(port or self.port))
+        path.write_text(self.known_hosts_lines(port or self.port, host))
         return path
 
     def remote_dir(self, name: str = "", *, mode: int = 0o755, owned: bool = True) -> Path:
@@ -145,18 +152,23 @@ class SshdServer:
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
     @classmethod
-    def start(cls, sshd: str = SSHD) -> SshdServer:
+    def start(
+        cls, sshd: str = SSHD, *, host: str = HOST, command_prefix: Sequence[str] = ()
+    ) -> SshdServer:
+        """Start sshd on `host`; `command_prefix` runs it elsewhere (a network namespace)."""
         user, password = ensure_test_user()
         base = Path(tempfile.mkdtemp(prefix="oeleo-sshd-"))
         base.chmod(0o755)  # sshd reads authorized_keys as the logging-in user
         try:
-            return cls._start_in(base, sshd, user, password)
+            return cls._start_in(base, (*command_prefix, sshd), host, user, password)
         except BaseException:
             shutil.rmtree(base, ignore_errors=True)
             raise
 
     @classmethod
-    def _start_in(cls, base: Path, sshd: str, user: str, password: str | None) -> SshdServer:
+    def _start_in(
+        cls, base: Path, sshd: Sequence[str], host: str, user: str, password: str | None
+    ) -> SshdServer:
         keys = base / "keys"
         keys.mkdir()
         keys.chmod(0o755)
@@ -188,11 +200,13 @@ class SshdServer:
         remote.chmod(0o755)
         last_error = ""
         for _attempt in range(3):  # a free port can be taken before sshd binds it
-            port, sftp_port = free_port(), free_port()
+            # Free here; a network namespace has them all free.
+            port, sftp_port, bare_port = free_port(), free_port(), free_port()
             config = base / "sshd_config"
             config.write_text(
-                f"ListenAddress {HOST}:{port}\n"
-                f"ListenAddress {HOST}:{sftp_port}\n"
+                f"ListenAddress {host}:{port}\n"
+                f"ListenAddress {host}:{sftp_port}\n"
+                f"ListenAddress {host}:{bare_port}\n"
                 f"HostKey {keys / 'ssh_host_ed25519_key'}\n"
                 f"HostKey {keys / 'ssh_host_rsa_key'}\n"
                 f"PidFile {base / 'sshd.pid'}\n"
@@ -203,20 +217,23 @@ class SshdServer:
                 "LogLevel VERBOSE\nSubsystem sftp internal-sftp\n"
                 f"Match LocalPort {sftp_port}\n"
                 "    ForceCommand internal-sftp\n"
+                f"Match LocalPort {bare_port}\n"
+                f"    SetEnv PATH={_bare_bin(base)}\n"
             )
             log_path = base / "sshd.log"
             process = subprocess.Popen(
-                [sshd, "-D", "-e", "-f", str(config)],
+                [*sshd, "-D", "-e", "-f", str(config)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
-            if _wait_listening(process, log_path, (port, sftp_port)):
+            if _wait_listening(process, log_path, host, (port, sftp_port, bare_port)):
                 known = keys / "known_hosts"
                 server = cls(
-                    host=HOST,
+                    host=host,
                     port=port,
                     sftp_only_port=sftp_port,
+                    no_tar_port=bare_port,
                     user=user,
                     password=password,
                     key_path=keys / "id_key",
@@ -234,7 +251,7 @@ class SshdServer:
                     process=process,
                 )
                 known.write_text(
-                    server.known_hosts_lines(port) + server.known_hosts_lines(sftp_port)
+                    "".join(server.known_hosts_lines(p) for p in (port, sftp_port, bare_port))
                 )
                 return server
             with contextlib.suppress(OSError):
@@ -244,11 +261,26 @@ class SshdServer:
         raise RuntimeError(f"sshd did not start:\n{last_error}")
 
 
+BARE_TOOLS = ("sh", "cat", "ls", "rm", "mkdir", "mv", "md5sum", "xargs")
+
+
+def _bare_bin(base: Path) -> Path:
+    """A folder with a few basic commands and no tar: the PATH of an account on a server
+    without tar (sshd's `SetEnv` for one port)."""
+    folder = base / "bare-bin"
+    folder.mkdir(mode=0o755, exist_ok=True)
+    for tool in BARE_TOOLS:
+        found = shutil.which(tool)
+        if found and not (folder / tool).exists():
+            (folder / tool).symlink_to(found)
+    return folder
+
+
 def _wait_listening(
-    process: subprocess.Popen[bytes], log_path: Path, ports: tuple[int, ...]
+    process: subprocess.Popen[bytes], log_path: Path, host: str, ports: tuple[int, ...]
 ) -> bool:
     """Copy sshd's stderr to `log_path` (for good, in a thread); True once every port listens."""
-    wanted = {f"Server listening on {HOST} port {p}." for p in ports}
+    wanted = {f"Server listening on {host} port {p}." for p in ports}
     ready = threading.Event()
     done = threading.Event()  # set when every port listens, or when sshd exits
 
@@ -266,9 +298,9 @@ def _wait_listening(
 
     threading.Thread(target=pump, name="sshd-stderr", daemon=True).start()
     done.wait(START_DEADLINE)
-    return ready.is_set() and _banner(ports[0])
+    return ready.is_set() and _banner(host, ports[0])
 
 
-def _banner(port: int) -> bool:
-    with socket.create_connection((HOST, port), timeout=5) as s:
+def _banner(host: str, port: int) -> bool:
+    with socket.create_connection((host, port), timeout=5) as s:
         return s.recv(64).startswith(b"SSH-")

@@ -16,13 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
-from oeleo_gui.engine.connectors.base import Connector, Upload, temp_name_for
+from oeleo_gui.engine.connectors.base import (
+    BatchUploads,
+    Connector,
+    Upload,
+    UploadRequest,
+    temp_name_for,
+)
 from oeleo_gui.engine.errors import (
     Cancelled,
     ChangedDuringCopy,
     ConnectionLost,
     DestinationError,
     FileError,
+    OeleoError,
     PathBlocked,
     SourceBusy,
     SourceGone,
@@ -50,13 +57,13 @@ PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
 MAX_BACKOFF = 30.0
 
 
-def batches(decisions: Sequence[Decision]) -> list[list[Decision]]:
+def batches(decisions: Sequence[Decision], max_files: int = BATCH_FILES) -> list[list[Decision]]:
     """Group copies so remote verification costs one round trip per batch."""
     out: list[list[Decision]] = []
     current: list[Decision] = []
     size = 0
     for d in decisions:
-        if current and (len(current) >= BATCH_FILES or size + d.file.size > BATCH_BYTES):
+        if current and (len(current) >= max_files or size + d.file.size > BATCH_BYTES):
             out.append(current)
             current, size = [], 0
         current.append(d)
@@ -162,7 +169,9 @@ class BatchCopier:
         self.locked_meanwhile = 0  # files a technician locked while this run was copying
 
     def copy_all(self, decisions: Sequence[Decision]) -> None:
-        for batch in batches(decisions):
+        # A connector sending whole batches may take more files per batch (fewer round trips).
+        batch_files = getattr(self.connector, "batch_files", BATCH_FILES)
+        for batch in batches(decisions, batch_files):
             pending = list(batch)
             attempts_left = self.reconnect_attempts
             while pending:
@@ -208,10 +217,13 @@ class BatchCopier:
         uploads: list[tuple[Decision, Upload]] = []
         try:
             try:
-                for d in batch:
-                    upload = self._upload_one(d, temps[d.file.rel_path])
-                    if upload is not None:
-                        uploads.append((d, upload))
+                if isinstance(self.connector, BatchUploads):
+                    self._upload_batch(self.connector, batch, temps, uploads)
+                else:
+                    for d in batch:
+                        upload = self._upload_one(d, temps[d.file.rel_path])
+                        if upload is not None:
+                            uploads.append((d, upload))
             except (Cancelled, DestinationError) as exc:
                 if not isinstance(exc, Cancelled) and self._in_flight:
                     # Cut off mid-upload: the connector may not have removed its temp file.
@@ -251,17 +263,82 @@ class BatchCopier:
         upload = None
         try:
             upload = self._upload_clearing_the_way(d, temp)
-        except SourceBusy as exc:
-            self._finish(
-                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
-            )
-        except (SourceGone, FileNotFoundError):  # deleted since the scan: nothing to copy
-            log.info("%s was deleted before it could be copied; skipped", rel)
-        except FileError as exc:
-            self._fail(d, exc)
+        except (FileError, FileNotFoundError) as exc:
+            self._not_uploaded(d, exc)
         self._in_flight = ""
         self.progress.finish_file(rel, d.file.size)
         return upload
+
+    def _not_uploaded(self, d: Decision, exc: FileError | FileNotFoundError) -> None:
+        rel = d.file.rel_path
+        if isinstance(exc, SourceBusy):
+            self._finish(
+                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
+            )
+        elif isinstance(exc, (SourceGone, FileNotFoundError)):  # deleted since the scan
+            log.info("%s was deleted before it could be copied; skipped", rel)
+        else:
+            self._fail(d, exc)
+
+    def _upload_batch(
+        self,
+        connector: BatchUploads,
+        batch: list[Decision],
+        temps: dict[str, str],
+        uploads: list[tuple[Decision, Upload]],
+    ) -> None:
+        """The whole batch in one go, for connectors that keep many requests in flight (SSH).
+        Each file's outcome is handled as `_upload_one` handles it; live copies (checked around
+        each attempt) and files whose way must be cleared first go through `_upload_one`."""
+        together = [d for d in batch if d.action is not Action.LIVE_COPY]
+        one_by_one = [d for d in batch if d.action is Action.LIVE_COPY]
+        started: set[int] = set()
+        finished: set[int] = set()
+
+        def progress(i: int, done: int) -> None:
+            rel, size = together[i].file.rel_path, together[i].file.size
+            if i not in started:
+                started.add(i)
+                self.progress.start_file()
+                self.progress.update(rel, done, size, force=self.progress.file_index == 1)
+            else:
+                self.progress.update(rel, done, size)
+
+        def done(i: int, outcome: Upload | FileError) -> None:
+            finished.add(i)
+            d = together[i]
+            if isinstance(outcome, PathBlocked):
+                one_by_one.append(d)  # its way is cleared, then it is sent on its own
+                return
+            if isinstance(outcome, Upload):
+                uploads.append((d, outcome))
+            else:
+                self._not_uploaded(d, outcome)
+            self.progress.finish_file(d.file.rel_path, d.file.size)
+
+        requests = [
+            UploadRequest(
+                self._source_prefix + native(d.file.rel_path),
+                d.dest_rel,
+                temps[d.file.rel_path],
+                d.file.mtime,
+            )
+            for d in together
+        ]
+        try:
+            connector.upload_batch(requests, progress=progress, done=done, cancel=self.cancel)
+        except Cancelled:
+            raise  # the connector removed what it had not finished
+        except BaseException:
+            # Cut off mid-batch: temporary files not reported done may still be there.
+            self._undiscarded.update(
+                r.temp_rel_path for i, r in enumerate(requests) if i not in finished
+            )
+            raise
+        for d in one_by_one:
+            upload = self._upload_one(d, temps[d.file.rel_path])
+            if upload is not None:
+                uploads.append((d, upload))
 
     def _upload_clearing_the_way(self, d: Decision, temp: str) -> Upload | None:
         """Upload; a file standing where a folder must be made is moved aside once, and the
@@ -391,10 +468,16 @@ class BatchCopier:
                 good.append((d, upload))
         asides = {**self._cleared, **keep_foreign_files(self.connector, self.store, good, cancel)}
         records = []
+        renamed, failure = None, None
+        if isinstance(self.connector, BatchUploads):
+            renamed, failure = self._commit_batch(self.connector, good, cancel)
         try:
             for d, upload in good:
-                cancel.raise_if_cancelled()
-                self.connector.commit(upload)
+                if renamed is None:
+                    cancel.raise_if_cancelled()
+                    self.connector.commit(upload)
+                elif upload.temp_rel_path not in renamed:
+                    continue
                 external = self.connector.external_name(d.dest_rel)
                 live = d.action is Action.LIVE_COPY
                 mtime_ns = self._live_mtime.pop(upload.temp_rel_path, None) if live else None
@@ -422,7 +505,27 @@ class BatchCopier:
                         moved_aside=asides.get(d.dest_rel, ""),
                     )
                 )
+            if failure is not None:
+                raise failure
         finally:
             # Only files verified and renamed under their final name are recorded.
             self.store.record_copies(records)
             log_copies(records)
+
+    def _commit_batch(
+        self,
+        connector: BatchUploads,
+        good: Sequence[tuple[Decision, Upload]],
+        cancel: CancelToken,
+    ) -> tuple[set[str], OeleoError | None]:
+        """Rename the whole batch in one go (SSH): the temporary names renamed, and the first
+        failure, raised by the caller once the renamed files are recorded."""
+        cancel.raise_if_cancelled()
+        renamed: set[str] = set()
+        try:
+            connector.commit_batch(
+                [u for _, u in good], committed=lambda u: renamed.add(u.temp_rel_path)
+            )
+        except OeleoError as exc:
+            return renamed, exc
+        return renamed, None

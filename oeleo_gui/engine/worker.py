@@ -314,15 +314,17 @@ class Engine:
         cancel: CancelToken,
     ) -> None:
         store = self.store
-        connector = self.connector
-        connector.connect()
-        self._sweep_journal(store, connector)
         self._run_states = store.file_states()
         planned = self._scan_and_plan(store.clean_stats(), store.rows_for, self._run_states, cancel)
         self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
         results.extend(self._scan_failures(reporter))
         to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
+        if not to_copy and not store.journal_entries():
+            return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
+        connector = self.connector
+        connector.connect()
+        self._sweep_journal(store, connector)
         if not to_copy:
             return  # nothing to copy, so no write probe (a file made and deleted) either
         connector.ensure_ready()

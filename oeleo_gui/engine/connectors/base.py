@@ -10,6 +10,10 @@ The worker drives the same steps for every destination, so the safety rules live
    temporary file over the final name (keeping the source's modification time where possible);
 4. on any failure `remove` discards the temporary file, and nothing is recorded.
 
+A connector that can send a whole batch with many requests in flight (SSH) also offers
+`BatchUploads`; the worker then uses `upload_batch` and `commit_batch` in place of `upload_temp`
+and `commit`, with the same guarantees. Other connectors need not know it exists.
+
 Paths given to a connector are POSIX-style and relative to the destination folder. Connectors
 translate their library's exceptions into `oeleo_gui.engine.errors` classes in one place each;
 a lost connection raises `ConnectionLost` so the worker can reconnect and retry.
@@ -29,6 +33,8 @@ from oeleo_gui.engine.events import CancelToken
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes of the current file sent so far."""
+BatchProgress = Callable[[int, int], None]
+"""Called with a file's index in the batch and the number of its bytes sent so far."""
 
 OELEO_FOLDER = ".oeleo"
 """The destination's folder for oeleo-gui's own files, never data: not scanned, not compared."""
@@ -161,6 +167,44 @@ def is_oeleo_path(rel_path: str) -> bool:
 def too_large(rel_path: str, description: str, max_bytes: int) -> FileError:
     """The error `read_small_file` raises for a file over its limit (the same words everywhere)."""
     return FileError(f"{rel_path} in {description} is larger than {max_bytes} bytes.", "")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRequest:
+    """One file of a batch for `BatchUploads.upload_batch`."""
+
+    source: str
+    rel_path: str
+    temp_rel_path: str
+    mtime: float
+
+
+@runtime_checkable
+class BatchUploads(Protocol):
+    """Optional: sending and renaming a batch of files at once (many requests in flight)."""
+
+    batch_files: int
+    """How many files a batch may hold (the worker's default is smaller)."""
+
+    def upload_batch(
+        self,
+        requests: Sequence[UploadRequest],
+        *,
+        progress: BatchProgress,
+        done: Callable[[int, Upload | FileError], None],
+        cancel: CancelToken,
+    ) -> None:
+        """`upload_temp` for every request; `done(index, outcome)` reports each file once it
+        is finished: its `Upload`, or the `FileError` (`SourceBusy` included) that concerns
+        that file alone. A cancel or a `DestinationError` stops the batch and is raised, once
+        the temporary files not reported done are removed (after a lost connection: once
+        connected again)."""
+
+    def commit_batch(
+        self, uploads: Sequence[Upload], *, committed: Callable[[Upload], None]
+    ) -> None:
+        """`commit` for every upload; `committed(upload)` for each one under its final name.
+        Raises the first failure once every rename was answered."""
 
 
 def flattened_or_mirrored(rel_path: str, *, mirror_subdirs: bool) -> str:

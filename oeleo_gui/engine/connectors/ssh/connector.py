@@ -1,146 +1,55 @@
 """A folder on an SSH server as the destination, over SFTP with paramiko.
 
-One SSH connection and one SFTP session serve a whole run. Host keys are verified against the
-user's and the app's known-hosts files (`hostkeys`); unknown or changed keys stop the run before
-anything is sent. Uploads stream into a temporary name with SFTP pipelining while the MD5 of the
-bytes read is computed; `verify` and `checksums` hash on the server with one batched `md5sum`
-command when the account has a shell, and read the files back over SFTP when it has not (an
-SFTP-only account). Every paramiko/socket/OS error is translated in `_errors`, and only there.
-
-Signing in is in `session`, key files are read by `keys`, errors put in words by `errors`,
-and batched requests and their parsing live in `batching` (all in this package). Imports
-`connectors.base`, `fileio`, the settings, `errors`, `events` and paramiko; never the run flow.
+One SSH connection (`connection`) serves a whole run. A batch of files travels with many SFTP
+requests in flight on a session of our own (`sftp_pipe`): folders made, files opened, written,
+given their time and closed under temporary names (`uploads`), then renamed into place
+(`bulk`), each step in about one round trip for the whole batch. `verify` and `checksums` hash
+on the server with one `md5sum` command whose names travel on its standard input (`remote_md5`)
+when the account has a shell, and read the files back (`readback`) when it has not (an
+SFTP-only account). Every paramiko/socket/OS error is translated in `SshConnection._errors`,
+and only there. Imports `connectors.base`, `fileio`, the settings, `errors`, `events` and
+paramiko; never the run flow.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
-import shlex
 import stat
-from collections.abc import Iterator, Sequence
-from pathlib import PurePosixPath
-
-import paramiko
+from collections.abc import Callable, Sequence
 
 from oeleo_gui.engine.connectors.base import (
-    CHUNK_SIZE,
-    Capabilities,
+    BatchProgress,
     ProgressCallback,
     RemoteEntry,
     Upload,
+    UploadRequest,
+    is_temp_name,
     temp_name_for,
     too_large,
 )
-from oeleo_gui.engine.connectors.ssh import hostkeys
-from oeleo_gui.engine.connectors.ssh.batching import (
-    command_chunks,
-    parse_md5sum,
-    stat_pipelined,
-    wait_for_write_acks,
-)
-from oeleo_gui.engine.connectors.ssh.errors import Phase, translate
-from oeleo_gui.engine.connectors.ssh.keys import load_private_key
-from oeleo_gui.engine.connectors.ssh.session import sign_in
-from oeleo_gui.engine.errors import (
-    AuthFailed,
-    ConnectionLost,
-    DestinationMissing,
-    FileError,
-    OeleoError,
-)
+from oeleo_gui.engine.connectors.ssh import bulk, remote_md5
+from oeleo_gui.engine.connectors.ssh.connection import SshConnection
+from oeleo_gui.engine.connectors.ssh.readback import ReadBack
+from oeleo_gui.engine.connectors.ssh.remote_md5 import HashAsSent
+from oeleo_gui.engine.connectors.ssh.sending import Sending, source_sizes
+from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
+from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
+from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError, PathBlocked
 from oeleo_gui.engine.events import CancelToken
-from oeleo_gui.engine.fileio.source_files import open_source
-from oeleo_gui.engine.settings.config import SshSettings
 
 log = logging.getLogger(__name__)
 
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
-ARG_BUDGET = 64 * 1024  # bytes of paths per md5sum command: far under Linux's 128 KiB per arg
-EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+HASH_RUN_FILES = 1000  # names per md5sum while a batch is sent (fewer processes) ...
+HASH_RUN_BYTES = 32 * 1024 * 1024  # ... but big files hashed as soon as each is complete
 
 
-class SshConnector:
-    """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector`)."""
+class SshConnector(SshConnection):
+    """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector` and
+    `base.BatchUploads`); the connection itself is `SshConnection`'s."""
 
-    def __init__(
-        self, settings: SshSettings, remote_dir: str, *, connect_timeout: float = 15.0
-    ) -> None:
-        self.settings = settings
-        self.connect_timeout = connect_timeout
-        cleaned = remote_dir.strip().rstrip("/") or "/"
-        if cleaned == "~" or cleaned.startswith("~/"):
-            cleaned = cleaned[2:] or "."  # SFTP paths are relative to the home folder already
-        self.remote_dir = PurePosixPath(cleaned)
-        self.known_hosts_file = hostkeys.resolve_known_hosts_file(settings.known_hosts)
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        shown = str(self.remote_dir) if self.remote_dir.is_absolute() else f"/~/{self.remote_dir}"
-        self.description = f"sftp://{settings.username}@{host}:{settings.port}{shown}"
-        self.capabilities = Capabilities(server_checksums=True, keeps_mtime=True)
-        self._client: paramiko.SSHClient | None = None
-        self._sftp: paramiko.SFTPClient | None = None
-        self._pkey: paramiko.PKey | None = None
-        self._can_exec = True
-        self._posix_rename: bool | None = None  # None: not tried yet
-        self._made_dirs: set[str] = set()
-        self._lost: ConnectionLost | None = None  # set when the connection dropped mid-run
-        self._orphans: set[str] = set()  # temporary files to remove once connected again
-
-    # --- connection ------------------------------------------------------------------------------
-    @property
-    def is_connected(self) -> bool:
-        transport = self._client.get_transport() if self._client else None
-        return self._sftp is not None and transport is not None and transport.is_active()
-
-    def connect(self) -> None:
-        if self.is_connected:
-            return
-        self.close()  # also forgets a lost connection: this is the explicit way back
-        s = self.settings
-        if s.key_filename is None and not s.password:
-            raise AuthFailed(
-                f"No SSH key or password is set for {s.username}@{s.host}.",
-                "Set OELEO_KEY_FILENAME (a private key) or OELEO_PASSWORD.",
-            )
-        if s.key_filename is not None and self._pkey is None:
-            self._pkey = load_private_key(s.key_filename, s.key_passphrase)
-        client = paramiko.SSHClient()
-        host_keys = hostkeys.load_known_hosts(self.known_hosts_file, into=client.get_host_keys())
-        client.set_missing_host_key_policy(hostkeys.RejectUnknownHostKey(host_keys))
-        sock = hostkeys.open_socket(s.host, s.port, self.connect_timeout)
-        try:
-            with self._errors(phase="connect"):
-                self._sftp = sign_in(client, sock, s, self._pkey, self.connect_timeout)
-                self._client = client
-                self._probe_exec()
-        except BaseException:
-            self.close()
-            client.close()
-            sock.close()
-            raise
-        log.info("Connected to %s", self.description)
-        for rel_path in sorted(self._orphans):
-            self._orphans.discard(rel_path)
-            self._remove_quietly(rel_path)
-
-    def close(self) -> None:
-        sftp, client = self._sftp, self._client
-        self._sftp = self._client = None
-        self._lost = None
-        self._made_dirs.clear()
-        for thing in (sftp, client):
-            if thing is not None:
-                try:
-                    thing.close()
-                except (OSError, EOFError, paramiko.SSHException) as exc:
-                    log.debug("Closing %s: %s", type(thing).__name__, exc)
-
-    def reconnect(self) -> None:
-        log.info("Reconnecting to %s", self.description)
-        self.close()
-        self.connect()
+    batch_files = 2000  # each batch costs a few round trips and processes at the server
 
     def ensure_ready(self) -> None:
         self.connect()
@@ -160,36 +69,9 @@ class SshConnector:
                 f.write(b"oeleo")
             sftp.remove(probe)
 
-    def _require_sftp(self) -> paramiko.SFTPClient:
-        if self._lost is not None:  # stay down until the worker calls reconnect()
-            raise ConnectionLost(self._lost.title, self._lost.hint)
-        if self._sftp is None:
-            self.connect()
-        if self._sftp is None:  # connect() raises rather than leave this unset
-            raise ConnectionLost(f"Not connected to {self.description}.", "")
-        return self._sftp
-
-    def _probe_exec(self) -> None:
-        """Can we run `md5sum` on the server? Not on SFTP-only accounts (internal-sftp)."""
-        try:
-            out = self._exec(["md5sum", "/dev/null"], None, deadline=self.connect_timeout)
-            ok = out.split(b" ", 1)[0].decode("ascii", "replace") == EMPTY_MD5
-        except paramiko.ChannelException as exc:
-            log.debug("exec refused: %s", exc)
-            ok = False
-        self._can_exec = ok
-        self.capabilities = Capabilities(server_checksums=ok, keeps_mtime=True)
-        if not ok:
-            log.info(
-                "%s has no usable shell: content is verified by reading it back", self.description
-            )
-
     # --- naming and listing ----------------------------------------------------------------------
-    def _remote(self, rel_path: str) -> str:
-        return str(self.remote_dir / rel_path)
-
     def external_name(self, rel_path: str) -> str:
-        return str(self.remote_dir / rel_path)
+        return self._remote(rel_path)
 
     def list_files(
         self, *, recursive: bool, cancel: CancelToken | None = None
@@ -228,14 +110,25 @@ class SshConnector:
         return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
 
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        """One round trip for the whole batch (see `batching.stat_pipelined`)."""
-        wanted = {self._remote(rel): rel for rel in rel_paths}
+        """One round trip for the whole batch (`bulk.stat_many`). The worker asks before it
+        renames, to find files it did not write: in a folder this connection made, only the
+        names it put there can exist (temporary names, and those renamed into place), so the
+        server is not asked about the others and a first copy into new folders costs no stat."""
+        return self._stat_exactly([r for r in rel_paths if self._may_exist(r)])
+
+    def _stat_exactly(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
+        rels = list(rel_paths)
         with self._errors():
-            found = stat_pipelined(self._require_sftp(), list(wanted))
+            found = bulk.stat_many(self._require_pipe(), [encode(self._remote(r)) for r in rels])
         return {
-            wanted[path]: RemoteEntry(wanted[path], st.st_size or 0, st.st_mtime)
-            for path, st in found.items()
+            rels[i]: RemoteEntry(rels[i], a.size or 0, None if a.mtime is None else float(a.mtime))
+            for i, a in found.items()
         }
+
+    def _may_exist(self, rel_path: str) -> bool:
+        if rel_path.rpartition("/")[0] not in self._new_dirs:
+            return True
+        return rel_path in self._placed or is_temp_name(rel_path)
 
     # --- hashing ---------------------------------------------------------------------------------
     def checksums(
@@ -247,61 +140,25 @@ class SshConnector:
         wanted = {self._remote(rel): rel for rel in rel_paths}
         with self._errors():
             if self._can_exec:
-                found: dict[str, str] = {}
-                for chunk in command_chunks(list(wanted), ARG_BUDGET):
-                    out = self._exec(["md5sum", "--", *chunk], cancel, deadline=EXEC_DEADLINE)
-                    found.update(parse_md5sum(out))
-                return {wanted[p]: md5 for p, md5 in found.items() if p in wanted}
-            return {
-                rel: md5 for p, rel in wanted.items() if (md5 := self._read_back_md5(p, cancel))
-            }
-
-    def _exec(self, argv: list[str], cancel: CancelToken | None, *, deadline: float) -> bytes:
-        """Run one command on the server (stdin closed); its standard output."""
-        client = self._client
-        transport = client.get_transport() if client else None
-        if transport is None:
-            raise paramiko.SSHException("SSH session not active")
-        chan = transport.open_session(timeout=self.connect_timeout)
-        try:
-            chan.settimeout(1.0)
-            chan.exec_command(" ".join(shlex.quote(a) for a in argv))
-            chan.shutdown_write()
-            out, waited = bytearray(), 0.0
-            while True:
-                try:
-                    data = chan.recv(1024 * 1024)
-                except TimeoutError:
-                    waited += 1.0
-                    if cancel is not None:
-                        cancel.raise_if_cancelled()
-                    if waited > deadline:
-                        raise
-                    continue
-                if not data:
-                    break
-                out += data
-            while chan.recv_stderr_ready():
-                log.debug(
-                    "%s: %s", argv[0], chan.recv_stderr(65536).decode("utf-8", "replace").strip()
+                found = remote_md5.md5_many(
+                    self._transport(),
+                    list(wanted),
+                    cancel,
+                    deadline=EXEC_DEADLINE,
+                    open_timeout=self.connect_timeout,
                 )
-            return bytes(out)
-        finally:
-            chan.close()
+                return {wanted[p]: md5 for p, md5 in found.items()}
+        sizes = self._stat_exactly(rel_paths)
+        return self._read_back({rel: entry.size for rel, entry in sizes.items()}, cancel)
 
-    def _read_back_md5(self, remote: str, cancel: CancelToken | None) -> str | None:
-        sftp = self._require_sftp()
-        digest = hashlib.md5(usedforsecurity=False)
-        try:
-            with sftp.open(remote, "rb") as f:
-                f.prefetch()
-                while chunk := f.read(CHUNK_SIZE):
-                    digest.update(chunk)
-                    if cancel is not None:
-                        cancel.raise_if_cancelled()
-        except FileNotFoundError:
-            return None
-        return digest.hexdigest()
+    def _read_back(self, sizes: dict[str, int], cancel: CancelToken | None) -> dict[str, str]:
+        """MD5s of files read back over SFTP (SFTP-only accounts), many reads in flight."""
+        rels = list(sizes)
+        with self._errors():
+            found = ReadBack(self._require_pipe(), cancel).run(
+                [(encode(self._remote(rel)), sizes[rel]) for rel in rels]
+            )
+        return {rels[i]: md5 for i, md5 in found.items()}
 
     def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
         sftp = self._require_sftp()
@@ -315,61 +172,6 @@ class SshConnector:
             raise too_large(rel_path, self.description, max_bytes)
         return data
 
-    # --- writing ---------------------------------------------------------------------------------
-    def upload_temp(
-        self,
-        source: str,
-        rel_path: str,
-        *,
-        temp_rel_path: str,
-        mtime: float,
-        progress: ProgressCallback,
-        cancel: CancelToken,
-    ) -> Upload:
-        sftp = self._require_sftp()
-        fd = open_source(source)  # SourceBusy when another program has it locked
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
-        try:
-            with self._errors(rel_path, phase="write"):
-                self._makedirs(str(PurePosixPath(temp_rel_path).parent))
-                with sftp.open(self._remote(temp_rel_path), "wb") as f:
-                    f.set_pipelined(True)
-                    while chunk := _read_source(fd, source):
-                        digest.update(chunk)
-                        f.write(chunk)
-                        size += len(chunk)
-                        progress(size)
-                        cancel.raise_if_cancelled()
-                    wait_for_write_acks(f)
-        except BaseException:
-            self._remove_quietly(temp_rel_path)
-            raise
-        finally:
-            os.close(fd)
-        return Upload(rel_path, temp_rel_path, size, digest.hexdigest(), mtime)
-
-    def _makedirs(self, rel_dir: str) -> None:
-        """`mkdir -p` below the destination folder, remembering folders known to exist."""
-        if rel_dir in ("", ".") or rel_dir in self._made_dirs:
-            return
-        sftp = self._require_sftp()
-        path = self._remote(rel_dir)
-        try:
-            st = sftp.stat(path)
-        except FileNotFoundError:
-            self._makedirs(str(PurePosixPath(rel_dir).parent))
-            try:
-                sftp.mkdir(path)
-            except OSError:
-                st = sftp.stat(path)  # made by someone else meanwhile? else raises again
-                if not stat.S_ISDIR(st.st_mode or 0):
-                    raise
-        else:
-            if not stat.S_ISDIR(st.st_mode or 0):
-                raise FileError(f"{rel_dir} exists at the destination but is not a folder.", "")
-        self._made_dirs.add(rel_dir)
-
     def verify(
         self, uploads: Sequence[Upload], cancel: CancelToken | None = None
     ) -> dict[str, str]:
@@ -378,28 +180,41 @@ class SshConnector:
         Without a shell (SFTP-only accounts) sizes are checked first, then read back."""
         if not self._can_exec:
             return self._verify_by_reading_back(uploads, cancel)
-        digests = self.checksums([u.temp_rel_path for u in uploads], cancel)
+        digests = self._hashed_as_sent(cancel)
+        missing = [u.temp_rel_path for u in uploads if u.temp_rel_path not in digests]
+        if missing:
+            digests.update(self.checksums(missing, cancel))
         return {
             u.temp_rel_path: self._arrival_problem(u, digests.get(u.temp_rel_path))
             for u in uploads
             if digests.get(u.temp_rel_path) != u.md5
         }
 
+    def _hashed_as_sent(self, cancel: CancelToken | None) -> dict[str, str]:
+        """{temp_rel_path: md5} the server computed while the last batch was sent."""
+        hashing, self._hashing = self._hashing, None
+        if hashing is None:
+            return {}
+        with self._errors():
+            found = hashing.digests(cancel, deadline=EXEC_DEADLINE)
+        return {p.removeprefix(self._prefix): md5 for p, md5 in found.items()}
+
     def _verify_by_reading_back(
         self, uploads: Sequence[Upload], cancel: CancelToken | None
     ) -> dict[str, str]:
         problems: dict[str, str] = {}
-        arrived = []
+        entries = self._stat_exactly([u.temp_rel_path for u in uploads])
+        arrived = {}
         for upload in uploads:
-            entry = self.stat(upload.temp_rel_path)
+            entry = entries.get(upload.temp_rel_path)
             if entry is None or entry.size != upload.size:
                 problems[upload.temp_rel_path] = self._arrival_problem(upload, None)
             else:
-                arrived.append(upload)
-        digests = self.checksums([u.temp_rel_path for u in arrived], cancel)
-        for upload in arrived:
+                arrived[upload.temp_rel_path] = upload.size
+        digests = self._read_back(arrived, cancel)
+        for upload in uploads:
             md5 = digests.get(upload.temp_rel_path)
-            if md5 != upload.md5:
+            if upload.temp_rel_path in arrived and md5 != upload.md5:
                 problems[upload.temp_rel_path] = self._arrival_problem(upload, md5)
         return problems
 
@@ -414,72 +229,160 @@ class SshConnector:
             return "the uploaded file could not be read back"
         return "the content that arrived differs from the source"
 
+    # --- writing ---------------------------------------------------------------------------------
+    def upload_batch(
+        self,
+        requests: Sequence[UploadRequest],
+        *,
+        progress: BatchProgress,
+        done: Callable[[int, Upload | FileError], None],
+        cancel: CancelToken,
+    ) -> None:
+        """Many files at once: their folders first, then the files (see `sending`), the
+        server hashing each as soon as it is complete (see `verify`)."""
+        pipe = self._require_pipe()
+        refused = self._make_folders({_parent(r.temp_rel_path) for r in requests})
+        files: list[tuple[int, Outgoing]] = []
+        for i, r in enumerate(requests):
+            problem = refused.get(_parent(r.temp_rel_path))
+            if problem is not None:
+                done(i, problem)
+            else:
+                files.append((i, Outgoing(r.source, self._remote(r.temp_rel_path), r.mtime)))
+        sizes = source_sizes(files)
+        hashing = self._start_hashing(sizes)
+
+        def sent(i: int, size: int, md5: str) -> None:
+            r = requests[i]
+            if hashing is not None:
+                hashing.add(self._remote(r.temp_rel_path))
+            self._sent_times[r.temp_rel_path] = int(r.mtime)
+            done(i, Upload(r.rel_path, r.temp_rel_path, size, md5, r.mtime))
+
+        sending = Sending(
+            pipe,
+            self._transport(),
+            lambda exc, i, phase: self._translate(exc, requests[i].rel_path, phase),
+            progress,
+            sent,
+            done,
+            cancel,
+            self.connect_timeout,
+        )
+        try:
+            with self._errors(phase="write"):
+                sending.run(files, sizes, tar=self._can_exec and self._can_tar)
+        except ConnectionLost:
+            self._orphans.update(p.removeprefix(self._prefix) for p in sending.unfinished)
+            raise
+        finally:
+            if sending.tar_failed:
+                self._can_tar = False
+                log.info("%s: sending over SFTP only (%s)", self.description, sending.tar_failed)
+
+    def _start_hashing(self, sizes: dict[int, int]) -> HashAsSent | None:
+        """Have the server hash the batch's files as they arrive (see `verify`)."""
+        if self._hashing is not None:  # the previous batch was never verified
+            self._hashing.close()
+            self._hashing = None
+        if not self._can_exec or not sizes:
+            return None
+        average = sum(sizes.values()) // len(sizes)
+        per_run = max(1, min(HASH_RUN_FILES, HASH_RUN_BYTES // max(1, average)))
+        with self._errors():
+            self._hashing = HashAsSent(self._transport(), per_run, self.connect_timeout)
+        return self._hashing
+
+    def upload_temp(
+        self,
+        source: str,
+        rel_path: str,
+        *,
+        temp_rel_path: str,
+        mtime: float,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> Upload:
+        """One file through `upload_batch`."""
+        outcome: list[Upload | FileError] = []
+        self.upload_batch(
+            [UploadRequest(source, rel_path, temp_rel_path, mtime)],
+            progress=lambda _i, n: progress(n),
+            done=lambda _i, result: outcome.append(result),
+            cancel=cancel,
+        )
+        if isinstance(outcome[0], Upload):
+            return outcome[0]
+        raise outcome[0]
+
+    def _make_folders(self, rel_dirs: set[str]) -> dict[str, FileError]:
+        """`mkdir -p` of the folders not known to exist yet; {folder: FileError} for those
+        that cannot be made (`PathBlocked`: a file in the way). A destination problem is
+        raised."""
+        needed = sorted(d for d in rel_dirs if d not in ("", ".") and d not in self._made_dirs)
+        if not needed:
+            return {}
+        with self._errors():
+            problems = bulk.make_folders(
+                self._require_pipe(), self.remote_dir, needed, self._new_dirs
+            )
+        refused: dict[str, FileError] = {}
+        for folder, exc in problems.items():
+            if isinstance(exc, NotADirectoryError):
+                refused[folder] = PathBlocked(exc.filename)  # the worker moves it aside
+                continue
+            error = self._translate(exc, folder, "other")
+            if not isinstance(error, FileError):
+                raise error from exc
+            refused[folder] = error
+        self._made_dirs.update(d for d in needed if d not in refused)
+        return refused
+
+    def commit_batch(
+        self, uploads: Sequence[Upload], *, committed: Callable[[Upload], None]
+    ) -> None:
+        """Every rename in one round trip (posix-rename: atomic over an existing file)."""
+        pairs = [
+            (encode(self._remote(u.temp_rel_path)), encode(self._remote(u.rel_path)))
+            for u in uploads
+        ]
+
+        def renamed(i: int) -> None:
+            self._placed.add(uploads[i].rel_path)
+            committed(uploads[i])
+
+        # The time was set as each file was sent; an upload may have been given another since
+        # (a live copy takes the time of the state it copied).
+        times = {
+            i: u.mtime
+            for i, u in enumerate(uploads)
+            if self._sent_times.pop(u.temp_rel_path, None) != int(u.mtime)
+        }
+        with self._errors():
+            failures = bulk.rename_many(self._require_pipe(), pairs, renamed, times)
+        if failures:
+            i, exc = min(failures.items())
+            raise self._translate(exc, uploads[i].rel_path, "other") from exc
+
     def commit(self, upload: Upload) -> None:
-        sftp = self._require_sftp()
-        temp, final = self._remote(upload.temp_rel_path), self._remote(upload.rel_path)
-        with self._errors(upload.rel_path):
-            sftp.utime(temp, (upload.mtime, upload.mtime))
-            if self._posix_rename is not False:
-                try:
-                    sftp.posix_rename(temp, final)
-                    self._posix_rename = True
-                    return
-                except OSError as exc:
-                    if self._posix_rename or "unsupported" not in str(exc).lower():
-                        raise
-                    log.info("%s has no posix-rename: replacing in two steps", self.description)
-                    self._posix_rename = False
-            with contextlib.suppress(FileNotFoundError):
-                sftp.remove(final)
-            sftp.rename(temp, final)
+        self.commit_batch([upload], committed=lambda _u: None)
 
     def rename(self, rel_from: str, rel_to: str) -> None:
         sftp = self._require_sftp()
         with self._errors(rel_from):
             if self.stat(rel_to) is not None:
                 raise FileError(f"Cannot move {rel_from} aside: {rel_to} already exists.", "")
-            self._makedirs(str(PurePosixPath(rel_to).parent))
+            refused = self._make_folders({_parent(rel_to)})
+            if refused:
+                raise next(iter(refused.values()))
             sftp.rename(self._remote(rel_from), self._remote(rel_to))  # plain SFTP: no overwrite
+            self._placed.add(rel_to)
 
     def remove(self, rel_path: str) -> None:
         sftp = self._require_sftp()
         with self._errors(rel_path), contextlib.suppress(FileNotFoundError):
             sftp.remove(self._remote(rel_path))
 
-    def _remove_quietly(self, rel_path: str) -> None:
-        try:
-            self.remove(rel_path)
-        except ConnectionLost:
-            self._orphans.add(rel_path)
-            log.debug("Could not remove %s now: retried after reconnecting", rel_path)
-        except OeleoError as exc:
-            log.debug("Could not remove %s (the next run sweeps it): %s", rel_path, exc.title)
 
-    # --- the one place where library errors become ours ------------------------------------------
-    @contextlib.contextmanager
-    def _errors(self, rel_path: str = "", *, phase: Phase = "other") -> Iterator[None]:
-        try:
-            yield
-        except OeleoError:
-            raise
-        except (paramiko.SSHException, paramiko.SFTPError, EOFError, OSError) as exc:
-            error = translate(
-                exc,
-                rel_path,
-                phase,
-                settings=self.settings,
-                description=self.description,
-                connected=self.is_connected,
-            )
-            log.debug("%s -> %s", exc.__class__.__name__, error.__class__.__name__)
-            if isinstance(error, ConnectionLost):
-                self.close()  # what is left of the connection is of no use
-                self._lost = error
-            raise error from exc
-
-
-def _read_source(fd: int, source: str) -> bytes:
-    try:
-        return os.read(fd, CHUNK_SIZE)
-    except OSError as exc:
-        raise FileError(f"Cannot read {source}: {exc.strerror or exc}.", "Check the file.") from exc
+def _parent(rel_path: str) -> str:
+    return rel_path.rpartition("/")[0]

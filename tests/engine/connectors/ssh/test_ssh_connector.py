@@ -15,8 +15,8 @@ import paramiko
 import pytest
 
 from oeleo_gui.engine.connectors.base import Upload, is_temp_name, temp_name_for
-from oeleo_gui.engine.connectors.ssh.batching import command_chunks, parse_md5sum
 from oeleo_gui.engine.connectors.ssh.connector import SshConnector
+from oeleo_gui.engine.connectors.ssh.remote_md5 import parse_md5sum
 from oeleo_gui.engine.errors import (
     AuthFailed,
     Cancelled,
@@ -202,14 +202,6 @@ def test_checksums_are_one_command_for_many_files(
     commands = sshd.log_path.read_text().count("Starting session: command") - before
     assert commands == 1
     assert digests == {**{n: md5(n.encode()) for n in names}, odd: md5(b"odd")}
-
-
-def test_argument_lists_are_chunked() -> None:
-    paths = [f"/srv/data/{i:05d}-{'x' * 80}.csv" for i in range(5000)]
-    chunks = list(command_chunks(paths, 64 * 1024))
-    assert [p for c in chunks for p in c] == paths
-    assert len(chunks) > 1
-    assert all(sum(len(p) + 1 for p in c) <= 64 * 1024 for c in chunks)
 
 
 def test_md5sum_output_with_escaped_names() -> None:

@@ -13,7 +13,7 @@ import keyring
 import keyring.backends.null
 import pytest
 
-from oeleo_gui.engine.connectors.base import is_oeleo_path
+from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.ssh.connector import SshConnector
 from oeleo_gui.engine.events import FileCode
 from oeleo_gui.engine.settings.config import settings_from_values
@@ -210,3 +210,118 @@ def test_dropped_connection_mid_run(
     assert second.ok, second.error
     assert {r.rel_path for r in second.copied} == set(data) - copied_first
     assert files_in(remote_dir) == data  # no temporary files left either
+
+
+def test_a_batch_cut_mid_stream_leaves_no_final_name_and_records_nothing(
+    make_engine: Any, ssh_proxy: Any, src: Path, remote_dir: Path
+) -> None:
+    data = {f"run {i % 3}/f{i:03d}.res": os.urandom(16 * 1024) for i in range(200)}
+    for name, content in data.items():
+        write(src, name, content)
+    engine = make_engine(
+        OELEO_EXTERNAL_HOST=f"127.0.0.1:{ssh_proxy.port}",
+        OELEO_KNOWN_HOSTS=str(ssh_proxy.known_hosts),
+        OELEO_RECONNECT="0",
+        OA_INCLUDE_SUBDIRS="true",
+        OA_EXTERNAL_SUBDIRS="true",
+    )
+    ssh_proxy.arm(after_bytes=1024 * 1024)  # a third of the one batch's data
+    first = engine.sync()
+    assert ssh_proxy.cut.is_set()
+    assert "lost" in first.error
+    assert first.copied == ()
+    left = {p.relative_to(remote_dir).as_posix() for p in remote_dir.rglob("*") if p.is_file()}
+    left = {name for name in left if not is_oeleo_path(name)}
+    assert not left & set(data)  # nothing under a final name
+    assert all(is_temp_name(name) for name in left)
+    assert all(engine.store.get(name) is None for name in data)  # nothing recorded
+    assert engine.store.journal_entries()  # the temporary names are journalled for the sweep
+
+    second = engine.sync()
+    assert second.ok, second.error
+    assert {r.rel_path for r in second.copied} == set(data)
+    assert files_in(remote_dir) == data  # the sweep removed every temporary file
+    assert engine.store.journal_entries() == []
+
+
+ODD_NAMES = [
+    "with space.res",
+    'it\'s "quoted".res',
+    "$HOME and $(whoami).res",
+    "`back ticks`.res",
+    "line\nbreak.res",
+    "måling µ ß 測定.res",
+    "folder with space/$x `y` 'z'.res",
+    "a name longer than a tar header holds " + "x" * 100 + ".res",
+    "deep/" * 40 + "and a long name " + "y" * 150 + ".res",
+] + [f"more/f{i}.res" for i in range(10)]  # enough small files to travel as one tar stream
+
+
+def test_odd_names_arrive_exactly(make_engine: Any, src: Path, remote_dir: Path) -> None:
+    data = {name: name.encode() * 5 for name in ODD_NAMES}
+    for name, content in data.items():
+        write(src, name, content)
+    engine = make_engine(OA_INCLUDE_SUBDIRS="true", OA_EXTERNAL_SUBDIRS="true")
+    summary = engine.sync()
+    assert summary.ok, summary.error
+    assert files_in(remote_dir) == data
+    report = engine.check(full=True)
+    assert set(report.in_sync) == set(data)
+    write(src, ODD_NAMES[4], b"changed", mtime=OLD + 60)
+    again = engine.sync()
+    assert [r.rel_path for r in again.copied] == [ODD_NAMES[4]]
+    assert (remote_dir / ODD_NAMES[4]).read_bytes() == b"changed"
+
+
+def test_nothing_to_copy_needs_no_connection(
+    make_engine: Any, ssh_proxy: Any, src: Path, remote_dir: Path
+) -> None:
+    write(src, "a.res", b"alpha")
+    engine = make_engine(
+        OELEO_EXTERNAL_HOST=f"127.0.0.1:{ssh_proxy.port}",
+        OELEO_KNOWN_HOSTS=str(ssh_proxy.known_hosts),
+        OELEO_RECONNECT="0",
+    )
+    assert engine.sync().ok
+    engine.connector.close()
+    ssh_proxy.close()  # the server is out of reach from now on
+    quiet = engine.sync()
+    assert quiet.ok, quiet.error  # nothing to copy: no connection was tried
+    assert quiet.unchanged == 1
+    write(src, "b.res", b"beta")
+    busy = engine.sync()
+    assert "Cannot reach" in busy.error  # something to copy: it tries, and says why not
+
+
+def test_an_account_without_tar_falls_back_cleanly(
+    make_engine: Any, sshd: Any, src: Path, remote_dir: Path
+) -> None:
+    data = {f"f{i:02d}.res": os.urandom(5_000 + i) for i in range(40)}
+    for name, content in data.items():
+        write(src, name, content)
+    engine = make_engine(OELEO_EXTERNAL_HOST=f"{sshd.host}:{sshd.no_tar_port}")
+    summary = engine.sync()
+    assert summary.ok, summary.error
+    assert {r.rel_path for r in summary.copied} == set(data)
+    assert files_in(remote_dir) == data
+    row = engine.store.get("f03.res")
+    assert row is not None
+    assert row.checksum == hashlib.md5(data["f03.res"], usedforsecurity=False).hexdigest()
+
+
+def test_a_file_turned_into_a_folder_moves_the_old_copy_aside(
+    make_engine: Any, src: Path, remote_dir: Path
+) -> None:
+    write(src, "x.res", b"the old file")
+    engine = make_engine(OA_INCLUDE_SUBDIRS="true", OA_EXTERNAL_SUBDIRS="true")
+    assert engine.sync().ok
+    (src / "x.res").unlink()
+    write(src, "x.res/n.res", b"in the folder now")
+    summary = engine.sync()
+    assert summary.ok, summary.failed
+    (copied,) = summary.copied
+    assert copied.rel_path == "x.res/n.res"
+    assert copied.moved_aside.startswith("x.oeleo-aside-")
+    assert (remote_dir / "x.res" / "n.res").read_bytes() == b"in the folder now"
+    assert (remote_dir / copied.moved_aside).read_bytes() == b"the old file"
+    assert not engine.sync().copied
