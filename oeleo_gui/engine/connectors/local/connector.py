@@ -4,8 +4,9 @@ Writes go to a recognisable temporary name in the final folder, are verified by 
 back (large files while they are being copied, see `readback`), flushed to disk (one `syncfs`
 per batch on Linux, an fsync per file elsewhere), given the source's modification time and then
 `os.replace`d over the final name, so a crash never leaves a half-written file under the final
-name. OS errors are translated in `_translated` only; the OS-level pieces (Windows' error
-codes, making a folder) are in `os_details`; opening a source is `fileio.source_files`'.
+name. OS errors become engine errors in `errors` only (through `_translated`); the OS-level
+pieces (Windows' error codes, making a folder) are in `os_details`; opening a source is
+`fileio.source_files`'.
 """
 
 from __future__ import annotations
@@ -360,7 +361,7 @@ class LocalConnector:
             if is_temp_name(rel_path):
                 self.remove(rel_path)
 
-    # --- one place for OS errors (see `errors`) ---------------------------------------------------
+    # --- one place for OS errors (`errors` puts them in words) ----------------------------------
     def _translated(self, rel_path: str) -> Translated:
         """`with self._translated(rel):` turns an OSError into the engine error that says why."""
-        return Translated(self, rel_path)
+        return Translated(self.description, self.root, rel_path)

@@ -1,10 +1,11 @@
-"""One place for OS errors at a folder destination: `with connector._translated(rel):` turns an
-OSError into the engine error that says why."""
+"""The folder destination's OS errors in words: a full or read-only disk, no permission, a share
+gone, a folder vanished. `LocalConnector` runs its file system calls inside `Translated`, the one
+place where an OSError becomes the engine error that says why and what to do."""
 
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from oeleo_gui.engine.connectors.local.os_details import is_network_gone
 from oeleo_gui.engine.errors import (
@@ -17,12 +18,10 @@ from oeleo_gui.engine.errors import (
 )
 from oeleo_gui.engine.fileio.source_files import is_sharing_violation
 
-if TYPE_CHECKING:
-    from oeleo_gui.engine.connectors.local.connector import LocalConnector
 
-
-def error_for(connector: LocalConnector, exc: OSError, rel_path: str) -> Exception:
-    where = connector.description
+def error_for(exc: OSError, rel_path: str, where: str, root: Path) -> Exception:
+    """The engine error for `exc`, met while writing `rel_path` into the destination `where`
+    (as the technician wrote it) whose folder is `root`."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT) or getattr(exc, "winerror", None) in (39, 112):
         return DestinationFull(
             f"The destination {where} is full.", "Free some space there; nothing was lost."
@@ -37,7 +36,7 @@ def error_for(connector: LocalConnector, exc: OSError, rel_path: str) -> Excepti
             f"No permission to write in {where}.",
             "Ask for write access to that folder or choose another OELEO_BASE_DIR_TO.",
         )
-    if is_network_gone(exc) or not connector.root.exists():
+    if is_network_gone(exc) or not root.exists():
         return Unreachable(
             f"The destination {where} is no longer reachable ({exc.strerror or exc}).",
             "Check the network share; the run will continue at the next attempt.",
@@ -51,13 +50,14 @@ def error_for(connector: LocalConnector, exc: OSError, rel_path: str) -> Excepti
 
 
 class Translated:
-    """The context manager behind `LocalConnector._translated` (a class, not a generator: it
-    runs several times per copied file)."""
+    """`with Translated(where, root, rel):` raises `error_for` instead of an OSError (a class,
+    not a generator: it runs several times per copied file)."""
 
-    __slots__ = ("_connector", "_rel_path")
+    __slots__ = ("_rel_path", "_root", "_where")
 
-    def __init__(self, connector: LocalConnector, rel_path: str) -> None:
-        self._connector = connector
+    def __init__(self, where: str, root: Path, rel_path: str) -> None:
+        self._where = where
+        self._root = root
         self._rel_path = rel_path
 
     def __enter__(self) -> None:
@@ -67,4 +67,4 @@ class Translated:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, (DestinationError, FileError)):
-            raise error_for(self._connector, exc, self._rel_path) from exc
+            raise error_for(exc, self._rel_path, self._where, self._root) from exc
