@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -39,9 +38,9 @@ from oeleo_gui.engine.connectors.base import (
 )
 from oeleo_gui.engine.connectors.sharepoint.errors import ErrorTranslator, status_of
 from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal, read_limited
+from oeleo_gui.engine.connectors.sharepoint.sending import cancel_upload, send_file
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
-    FileError,
     SourceBusy,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -247,7 +246,16 @@ class SharePointConnector:
                         "It is retried on the next run.",
                     ) from exc
                 with stream:
-                    sent = self._send_file(stream, temp_rel_path, md5, session, progress, cancel)
+                    sent = send_file(
+                        self._rest,
+                        self._chunk_size,
+                        self.external_name(temp_rel_path),
+                        stream,
+                        md5,
+                        session,
+                        progress,
+                        cancel,
+                    )
         except BaseException:
             self._discard(temp_rel_path, session)
             raise
@@ -348,65 +356,9 @@ class SharePointConnector:
             for item in self._rest.paged(api, cancel)
         }
 
-    def _send_file(
-        self,
-        stream: Any,
-        temp_rel_path: str,
-        md5: Any,
-        session: list[str],
-        progress: ProgressCallback,
-        cancel: CancelToken,
-    ) -> int:
-        """Small files in one request, large ones through an upload session; returns bytes sent."""
-        folder_url, name = self.external_name(temp_rel_path).rsplit("/", 1)
-        add_file = f"AddUsingPath(DecodedUrl={literal(name)},Overwrite=true)"
-        add = f"{by_path('Folder', folder_url)}/Files/{add_file}"
-        binary = {"Content-Type": "application/octet-stream"}
-        chunk = stream.read(self._chunk_size)
-        md5.update(chunk)
-        following = stream.read(self._chunk_size) if len(chunk) == self._chunk_size else b""
-        cancel.raise_if_cancelled()
-        if not following:
-            self._rest.request("POST", add, data=chunk, headers=binary, cancel=cancel)
-            progress(len(chunk))
-            return len(chunk)
-        self._rest.request("POST", add, data=b"", headers=binary, cancel=cancel)
-        upload_id = str(uuid.uuid4())
-        session.append(upload_id)
-        file_api = self._file_api(temp_rel_path)
-        step = f"StartUpload(uploadId=guid'{upload_id}')"
-        offset = 0
-        while True:
-            answer = self._rest.request(
-                "POST", f"{file_api}/{step}", data=chunk, headers=binary, cancel=cancel
-            )
-            offset += len(chunk)
-            progress(offset)
-            if step.startswith("FinishUpload"):
-                return offset
-            reported = answer.json()["d"]
-            reported = next(iter(reported.values())) if isinstance(reported, dict) else reported
-            if int(reported) != offset:
-                raise FileError(
-                    f"SharePoint stored {reported} bytes of {name} where {offset} were sent.",
-                    "The file is uploaded again on the next run.",
-                )
-            cancel.raise_if_cancelled()
-            # At most two chunks in memory: the one to send and the one after it (to know
-            # whether the one to send is the last).
-            chunk, following = following, stream.read(self._chunk_size)
-            md5.update(chunk)
-            verb = "ContinueUpload" if following else "FinishUpload"
-            step = f"{verb}(uploadId=guid'{upload_id}',fileOffset={offset})"
-
     def _discard(self, temp_rel_path: str, session: list[str]) -> None:
         """Best effort: end the upload session and delete the temporary file."""
-        try:
-            if session:
-                step = f"CancelUpload(uploadId=guid'{session[0]}')"
-                self._rest.request("POST", f"{self._file_api(temp_rel_path)}/{step}", retry=False)
-        except Exception as exc:
-            log.debug("cancelling the upload session failed: %s", type(exc).__name__)
+        cancel_upload(self._rest, self.external_name(temp_rel_path), session)
         try:
             self._delete(temp_rel_path, retry=False)
         except Exception as exc:
