@@ -3,10 +3,10 @@
 Built on Office365-REST-Python-Client for sign-in (SharePoint app-only through ACS with a client
 secret, Entra ID app-only with a certificate, or user credentials where the tenant allows them),
 the form digest, the HTTP session and SharePoint's error classes. The REST calls themselves are
-made here, so uploads stream: files up to `chunk_size` go in one `AddUsingPath` request, larger
-ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) holding at most
-two chunks in memory; each lands under a temporary name and `MoveToUsingPath` puts it in place.
-Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
+made here and in `sending`, so uploads stream (in one request, or through an upload session for
+files larger than `chunk_size`); each lands under a temporary name and `MoveToUsingPath` puts it
+in place. Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or
+`%` names.
 
 Requests go through `rest` (throttling waited out, an access token SharePoint stops
 accepting renewed once; signing in is `auth`'s); the library's exceptions become
@@ -248,13 +248,13 @@ class SharePointConnector:
                 with stream:
                     sent = send_file(
                         self._rest,
-                        self._chunk_size,
                         self.external_name(temp_rel_path),
                         stream,
-                        md5,
-                        session,
-                        progress,
-                        cancel,
+                        chunk_size=self._chunk_size,
+                        md5=md5,
+                        session=session,
+                        progress=progress,
+                        cancel=cancel,
                     )
         except BaseException:
             self._discard(temp_rel_path, session)

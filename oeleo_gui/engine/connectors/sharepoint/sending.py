@@ -1,11 +1,14 @@
-"""Sending one file's bytes to SharePoint: small files in one request, large ones through an
-upload session."""
+"""Sending one file's bytes to its temporary name on SharePoint, streamed: files up to
+`chunk_size` go in one `Files/AddUsingPath` request, larger ones through an upload session
+(`StartUpload`/`ContinueUpload`/`FinishUpload`) holding at most two chunks in memory. The MD5
+is computed from the bytes as they are sent. Errors are the caller's to translate.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, BinaryIO
 
 from oeleo_gui.engine.connectors.base import ProgressCallback
 from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal
@@ -17,15 +20,18 @@ log = logging.getLogger(__name__)
 
 def send_file(
     rest: RestSession,
-    chunk_size: int,
     file_url: str,
-    stream: Any,
+    stream: BinaryIO,
+    *,
+    chunk_size: int,
     md5: Any,
     session: list[str],
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> int:
-    """Small files in one request, large ones through an upload session; returns bytes sent."""
+    """Sends `stream` to the server-relative `file_url`, updating `md5` with every byte sent;
+    returns how many were sent. The id of an upload session it opens is appended to `session`,
+    for `cancel_upload` when this fails."""
     folder_url, name = file_url.rsplit("/", 1)
     add_file = f"AddUsingPath(DecodedUrl={literal(name)},Overwrite=true)"
     add = f"{by_path('Folder', folder_url)}/Files/{add_file}"
@@ -69,6 +75,7 @@ def send_file(
 
 
 def cancel_upload(rest: RestSession, file_url: str, session: list[str]) -> None:
+    """Best effort: end the upload session `send_file` opened for `file_url`, if it did."""
     try:
         if session:
             step = f"CancelUpload(uploadId=guid'{session[0]}')"
