@@ -41,6 +41,7 @@ from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, li
 from oeleo_gui.engine.connectors.sharepoint.sending import cancel_upload, send_file
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
+    PathBlocked,
     SourceBusy,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
 OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
 LIST_FOLDER_FROM = 10  # files asked about in one folder from which listing it is cheaper
+ALREADY_EXISTS_STATUSES = (400, 409, 500)  # statuses an "... already exists" refusal may have
 
 
 def _timestamp(value: Any) -> float | None:
@@ -341,8 +343,29 @@ class SharePointConnector:
             current = f"{current}/{part}"
             if current not in self._known_folders:
                 add = f"web/folders/AddUsingPath(DecodedUrl={literal(current)},Overwrite=true)"
-                self._rest.request("POST", add)
+                try:
+                    self._rest.request("POST", add)
+                except ClientRequestException as exc:
+                    self._raise_if_a_file_is_in_the_way(current, exc)
+                    raise
                 self._known_folders.add(current)
+
+    def _raise_if_a_file_is_in_the_way(self, url: str, exc: ClientRequestException) -> None:
+        """`PathBlocked` when SharePoint refused the folder `url` because a file has its name
+        (the source turned a file into a folder; the run moves the file aside: issue 13, case
+        13). SharePoint's answer ("A file or folder with the name ... already exists",
+        SPException -2130575257) comes with no documented status, so the file is looked up
+        rather than the answer parsed. A file above the destination folder is a settings
+        problem: it is reported as the refusal, never moved."""
+        if status_of(exc) not in ALREADY_EXISTS_STATUSES or not url.startswith(self._root + "/"):
+            return
+        rel = url[len(self._root) + 1 :]
+        try:
+            in_the_way = self._stat(rel) is not None
+        except ClientRequestException:
+            return  # the refusal itself says more than this lookup's failure
+        if in_the_way:
+            raise PathBlocked(rel) from exc
 
     def _files_in(
         self, folder_url: str, cancel: CancelToken | None
