@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from oeleo_gui.engine import transfer
-from oeleo_gui.engine import worker as worker_module
+from oeleo_gui.engine import triage as triage_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.local import os_details as local_os
@@ -107,7 +107,7 @@ def test_unchanged_files_are_not_read_on_the_next_run(make_engine, src, monkeypa
     def must_not_read(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("an unchanged file was read")
 
-    monkeypatch.setattr(worker_module, "md5_file", must_not_read)
+    monkeypatch.setattr(triage_module, "md5_file", must_not_read)
     monkeypatch.setattr(LocalConnector, "upload_temp", must_not_read)
     monkeypatch.setattr(LocalConnector, "ensure_ready", must_not_read)  # not even a write probe
     summary = engine.sync()

@@ -139,17 +139,27 @@ def is_stopped(report: StatusReport, last_run_error: str) -> bool:
 
 def publish_if_due(
     settings: Settings,
-    connector: Connector,
+    connector: Connector | Callable[[], Connector],
     store: FileListStore,
     *,
     clock: Callable[[], float] = time.time,
     force: bool = False,
+    quiet_run: bool = False,
 ) -> bool:
     """Write the record if due (see the module's doc); True when it was written. Never raises
-    for a problem of its own: it is logged once per cause."""
+    for a problem of its own: it is logged once per cause.
+
+    `connector` may be a function making it, so a run that writes no record never builds one
+    (paramiko's import alone is most of an SSH run where nothing changed). A `quiet_run` (it
+    copied nothing, and files wait or fail as when the record was last written) cannot have
+    changed the verdict: the record is then due only by its age, which is known without
+    computing the verdict again over every file."""
     now = clock()
     previous = _last_written(store)
     try:
+        state_key = _states_key(store)
+        if quiet_run and not force and _quiet_and_fresh(previous, state_key, now, settings):
+            return False
         snapshot = read_snapshot(settings.db_path)
         report = compute_status(settings, snapshot=snapshot, clock=clock)
         last = snapshot.last_run
@@ -169,13 +179,41 @@ def publish_if_due(
         where = settings.destination_identity
         if not force and not _is_due(previous, fingerprint, target, where, now, settings):
             return False
-        write_record(connector, store, target, record_bytes(record), mtime=now)
+        destination = connector() if callable(connector) else connector
+        write_record(destination, store, target, record_bytes(record), mtime=now)
     except Exception as exc:  # the run's outcome stands whatever happens here
         _log_once(store, previous, exc)
         return False
-    _remember(store, {"at": now, "fingerprint": fingerprint, "path": target, "where": where})
-    log.debug("status record written to %s", connector.external_name(target))
+    _remember(
+        store,
+        {
+            "at": now,
+            "fingerprint": fingerprint,
+            "path": target,
+            "where": where,
+            "states": state_key,
+        },
+    )
+    log.debug("status record written to %s", destination.external_name(target))
     return True
+
+
+def _states_key(store: FileListStore) -> str:
+    """What the verdict's per-file reasons stand on: which files wait or fail, and why."""
+    states = sorted((s.rel_path, str(s.state), s.reason) for s in store.file_states().values())
+    return hashlib.sha256(json.dumps(states).encode()).hexdigest()
+
+
+def _quiet_and_fresh(
+    previous: dict[str, Any], state_key: str, now: float, settings: Settings
+) -> bool:
+    written = previous.get("at")
+    if previous.get("states") != state_key or not isinstance(written, (int, float)):
+        return False
+    if previous.get("where") != settings.destination_identity:
+        return False
+    refresh = max(settings.run_interval_seconds * (1 - REFRESH_MARGIN), MIN_REFRESH_SECONDS)
+    return 0 <= now - written < refresh
 
 
 def write_record(
