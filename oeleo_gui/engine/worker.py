@@ -44,7 +44,7 @@ from oeleo_gui.engine.events import (
     RunSummary,
 )
 from oeleo_gui.engine.filters import FileFilter
-from oeleo_gui.engine.lab.record import publish_if_due
+from oeleo_gui.engine.lab.record import publish_after_run, publish_now
 from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Plan, RowsFor, clean_stats, plan
 from oeleo_gui.engine.run_lock import RunLock
@@ -240,7 +240,14 @@ class Engine:
             elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
                 self._record_run(summary)  # (a configuration problem opens no database)
             if kind is RunKind.SYNC and other_run is None and not cancelled:
-                self._publish_status(summary, error)  # the record for the lab overview
+                publish_after_run(  # this instrument's record for the lab overview
+                    self.settings,
+                    summary,
+                    error,
+                    lambda: self.connector,
+                    lambda: self.store,
+                    self._clock,
+                )
         finally:
             lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
@@ -279,38 +286,9 @@ class Engine:
             log.warning("could not record the run in the history: %s", exc)
 
     def publish_status(self) -> bool:
-        """Write this instrument's status record now if it is due (the verdict changed: the
-        tray calls this when it pauses, so the lab overview says "paused" instead of going
-        silent). Skipped while another run holds the database: that run writes it."""
-        try:
-            with RunLock(self.settings.db_path, wait_seconds=0):
-                return publish_if_due(self.settings, self.connector, self.store, clock=self._clock)
-        except (RunInProgress, OeleoError) as exc:
-            log.debug("status record not written now: %s", exc)
-            return False
-
-    def _publish_status(self, summary: RunSummary, error: OeleoError | None) -> None:
-        """This instrument's status record for the lab overview, when due (`lab.record`): not
-        to a destination that stopped the run (it cannot take it), nor for a configuration
-        problem before any database exists (none is made for it). The destination's connector
-        is made only when a record is due."""
-        if isinstance(error, DestinationError):
-            return
-        if isinstance(error, ConfigError) and not self.settings.db_path.is_file():
-            return
-        try:
-            store = self.store
-        except Exception as exc:
-            log.debug("no status record without a database: %s", exc)
-            return
-        quiet = error is None and not (summary.copied or summary.live or summary.failed)
-        publish_if_due(
-            self.settings,
-            lambda: self.connector,
-            store,
-            clock=self._clock,
-            quiet_run=quiet,
-        )
+        """Write this instrument's status record now if it is due (see `lab.record.publish_now`:
+        the tray calls this when it pauses, so the lab overview says "paused", not silent)."""
+        return publish_now(self.settings, lambda: self.connector, lambda: self.store, self._clock)
 
     def _sync(
         self,

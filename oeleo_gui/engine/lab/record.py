@@ -31,8 +31,8 @@ from oeleo_gui.engine.bookkeeping.meta_keys import META_LAB_RECORD
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import Connector, temp_name_for
-from oeleo_gui.engine.errors import FileError, OeleoError
-from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.errors import ConfigError, DestinationError, FileError, OeleoError
+from oeleo_gui.engine.events import CancelToken, RunSummary
 from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.lab.format import (
     LISTED_FILES,
@@ -43,6 +43,7 @@ from oeleo_gui.engine.lab.format import (
     to_iso,
     utc_from_timestamp,
 )
+from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.settings.instrument import computer_name
 from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
@@ -196,6 +197,45 @@ def publish_if_due(
     )
     log.debug("status record written to %s", destination.external_name(target))
     return True
+
+
+def publish_now(
+    settings: Settings,
+    connector: Callable[[], Connector],
+    store: Callable[[], FileListStore],
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """Write the record now if it is due (the tray pauses: the overview says "paused", not
+    silent). Skipped while another run holds the database: that run writes it."""
+    try:
+        with RunLock(settings.db_path, wait_seconds=0):
+            return publish_if_due(settings, connector, store(), clock=clock)
+    except OeleoError as exc:  # RunInProgress, or a database that cannot be opened now
+        log.debug("status record not written now: %s", exc)
+        return False
+
+
+def publish_after_run(
+    settings: Settings,
+    summary: RunSummary,
+    error: OeleoError | None,
+    connector: Callable[[], Connector],
+    store: Callable[[], FileListStore],
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """After a sync run, when due: not to a destination that stopped the run (it cannot take
+    it), nor for a configuration problem before any database exists (none is made for it)."""
+    if isinstance(error, DestinationError):
+        return
+    if isinstance(error, ConfigError) and not settings.db_path.is_file():
+        return
+    try:
+        database = store()
+    except Exception as exc:
+        log.debug("no status record without a database: %s", exc)
+        return
+    quiet = error is None and not (summary.copied or summary.live or summary.failed)
+    publish_if_due(settings, connector, database, clock=clock, quiet_run=quiet)
 
 
 def _states_key(store: FileListStore) -> str:
