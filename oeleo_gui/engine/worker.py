@@ -47,12 +47,13 @@ from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.lab.record import publish_after_run, publish_now
 from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.planner import Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.progress import Progress
 from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.run_results import log_not_copied, summarise, with_state
 from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.state_keeping import next_states
-from oeleo_gui.engine.transfer import BatchCopier, Progress
+from oeleo_gui.engine.transfer import BatchCopier
 from oeleo_gui.engine.triage import triage
 
 log = logging.getLogger(__name__)

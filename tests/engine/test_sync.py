@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine import transfer
+from oeleo_gui.engine import progress as progress_module
 from oeleo_gui.engine import triage as triage_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
@@ -75,7 +75,9 @@ def test_progress_is_throttled_and_every_file_is_reported_done(
 ) -> None:
     for i in range(50):
         write_file(src, f"f{i:02d}.res", f"content {i}")
-    monkeypatch.setattr(transfer, "PROGRESS_INTERVAL", 1e9)  # only what is forced gets through
+    monkeypatch.setattr(
+        progress_module, "PROGRESS_INTERVAL", 1e9
+    )  # only what is forced gets through
 
     class Recorder(NullReporter):
         def __init__(self) -> None:
