@@ -7,12 +7,9 @@ A lost connection is retried from scratch after a bounded, cancellable backoff.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 from oeleo_gui.engine.bookkeeping.store import FileListStore
@@ -20,7 +17,6 @@ from oeleo_gui.engine.connectors.base import (
     BatchUploads,
     Connector,
     Upload,
-    UploadRequest,
     temp_name_for,
 )
 from oeleo_gui.engine.errors import (
@@ -30,30 +26,26 @@ from oeleo_gui.engine.errors import (
     DestinationError,
     FileError,
     OeleoError,
-    PathBlocked,
-    SourceBusy,
-    SourceGone,
     VerifyFailed,
     visible,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
     FileCode,
-    FileProgress,
     FileResult,
     Outcome,
     Reporter,
 )
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
-from oeleo_gui.engine.live_copy import LIVE_ATTEMPTS, LIVE_RETRY_PAUSE, judge_live_copy
 from oeleo_gui.engine.logsetup import NAMES_ESCAPED
-from oeleo_gui.engine.moving_aside import clear_the_way, keep_foreign_files
+from oeleo_gui.engine.moving_aside import keep_foreign_files
 from oeleo_gui.engine.planner import Action, Decision
+from oeleo_gui.engine.progress import Progress
+from oeleo_gui.engine.uploading import UploadSteps
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 500
 BATCH_BYTES = 256 * 1024 * 1024
-PROGRESS_INTERVAL = 0.1  # seconds: at most ten progress events a second
 MAX_BACKOFF = 30.0
 
 
@@ -89,56 +81,7 @@ def log_copies(records: Sequence[tuple[str, str, str, int, int]]) -> None:
         log.info("copied %d files:\n  %s", len(lines), "\n  ".join(lines), extra=NAMES_ESCAPED)
 
 
-@dataclass
-class Progress:
-    """Throttled progress for the whole run (at most ten events a second, plus the last file).
-
-    Files and bytes count the same thing: a file is done, with all its bytes, once it has been
-    sent or has been given up for this run (waiting, failed), so "16 of 40 files" and "35 %"
-    always agree."""
-
-    reporter: Reporter
-    file_count: int
-    run_bytes_total: int
-    clock: Callable[[], float] = time.monotonic
-    run_bytes_done: int = 0
-    file_index: int = 0
-    files_done: int = 0
-    _last: float = field(default=0.0)
-
-    def start_file(self) -> None:
-        self.file_index += 1
-
-    def update(self, rel_path: str, done: int, total: int, *, force: bool = False) -> None:
-        """`done` of the `total` bytes of the file being sent."""
-        self._emit(rel_path, done, total, in_flight=done, force=force)
-
-    def finish_file(self, rel_path: str, size: int) -> None:
-        """The file is sent or given up for this run: its bytes count as done."""
-        self.files_done += 1
-        self.run_bytes_done += size
-        self._emit(rel_path, size, size, in_flight=0, force=self.files_done >= self.file_count)
-
-    def _emit(self, rel_path: str, done: int, total: int, *, in_flight: int, force: bool) -> None:
-        now = self.clock()
-        if not force and now - self._last < PROGRESS_INTERVAL:
-            return
-        self._last = now
-        self.reporter.on_progress(
-            FileProgress(
-                rel_path=rel_path,
-                bytes_done=done,
-                bytes_total=total,
-                file_index=self.file_index,
-                file_count=self.file_count,
-                run_bytes_done=self.run_bytes_done + in_flight,
-                run_bytes_total=self.run_bytes_total,
-                files_done=self.files_done,
-            )
-        )
-
-
-class BatchCopier:
+class BatchCopier(UploadSteps):
     """Copies batches for one run; results accumulate in `results`."""
 
     def __init__(
@@ -251,157 +194,6 @@ class BatchCopier:
         self.locked_meanwhile += len(locked)
         log.info("not copied, locked meanwhile: %s", ", ".join(sorted(locked)))
         return [d for d in batch if d.file.rel_path not in locked]
-
-    def _upload_one(self, d: Decision, temp: str) -> Upload | None:
-        self.cancel.raise_if_cancelled()
-        self.progress.start_file()
-        rel = d.file.rel_path
-        # Throttled like the rest (the run's first file shows at once): thousands of small
-        # files would otherwise mean thousands of events for the tray to draw.
-        self.progress.update(rel, 0, d.file.size, force=self.progress.file_index == 1)
-        self._in_flight = temp  # stays set only if an unexpected error propagates
-        upload = None
-        try:
-            upload = self._upload_clearing_the_way(d, temp)
-        except (FileError, FileNotFoundError) as exc:
-            self._not_uploaded(d, exc)
-        self._in_flight = ""
-        self.progress.finish_file(rel, d.file.size)
-        return upload
-
-    def _not_uploaded(self, d: Decision, exc: FileError | FileNotFoundError) -> None:
-        rel = d.file.rel_path
-        if isinstance(exc, SourceBusy):
-            self._finish(
-                FileResult(rel_path=rel, outcome=Outcome.BUSY, reason=exc.title, size=d.file.size)
-            )
-        elif isinstance(exc, (SourceGone, FileNotFoundError)):  # deleted since the scan
-            log.info("%s was deleted before it could be copied; skipped", rel)
-        else:
-            self._fail(d, exc)
-
-    def _upload_batch(
-        self,
-        connector: BatchUploads,
-        batch: list[Decision],
-        temps: dict[str, str],
-        uploads: list[tuple[Decision, Upload]],
-    ) -> None:
-        """The whole batch in one go, for connectors that keep many requests in flight (SSH).
-        Each file's outcome is handled as `_upload_one` handles it; live copies (checked around
-        each attempt) and files whose way must be cleared first go through `_upload_one`."""
-        together = [d for d in batch if d.action is not Action.LIVE_COPY]
-        one_by_one = [d for d in batch if d.action is Action.LIVE_COPY]
-        started: set[int] = set()
-        finished: set[int] = set()
-
-        def progress(i: int, done: int) -> None:
-            rel, size = together[i].file.rel_path, together[i].file.size
-            if i not in started:
-                started.add(i)
-                self.progress.start_file()
-                self.progress.update(rel, done, size, force=self.progress.file_index == 1)
-            else:
-                self.progress.update(rel, done, size)
-
-        def done(i: int, outcome: Upload | FileError) -> None:
-            finished.add(i)
-            d = together[i]
-            if isinstance(outcome, PathBlocked):
-                one_by_one.append(d)  # its way is cleared, then it is sent on its own
-                return
-            if isinstance(outcome, Upload):
-                uploads.append((d, outcome))
-            else:
-                self._not_uploaded(d, outcome)
-            self.progress.finish_file(d.file.rel_path, d.file.size)
-
-        requests = [
-            UploadRequest(
-                self._source_prefix + native(d.file.rel_path),
-                d.dest_rel,
-                temps[d.file.rel_path],
-                d.file.mtime,
-            )
-            for d in together
-        ]
-        try:
-            connector.upload_batch(requests, progress=progress, done=done, cancel=self.cancel)
-        except Cancelled:
-            raise  # the connector removed what it had not finished
-        except BaseException:
-            # Cut off mid-batch: temporary files not reported done may still be there.
-            self._undiscarded.update(
-                r.temp_rel_path for i, r in enumerate(requests) if i not in finished
-            )
-            raise
-        for d in one_by_one:
-            upload = self._upload_one(d, temps[d.file.rel_path])
-            if upload is not None:
-                uploads.append((d, upload))
-
-    def _upload_clearing_the_way(self, d: Decision, temp: str) -> Upload | None:
-        """Upload; a file standing where a folder must be made is moved aside once, and the
-        upload tried again (issue 13, case 13)."""
-        for attempt in (1, 2):
-            try:
-                if d.action is Action.LIVE_COPY:
-                    return self._upload_live(d, temp)
-                return self._upload(d, temp)
-            except PathBlocked as exc:
-                if attempt == 2:
-                    raise
-                self._cleared[d.dest_rel] = clear_the_way(self.connector, self.store, exc.rel_path)
-        return None
-
-    def _upload(self, d: Decision, temp: str) -> Upload:
-        rel = d.file.rel_path
-        return self.connector.upload_temp(
-            self._source_prefix + native(rel),
-            d.dest_rel,
-            temp_rel_path=temp,
-            mtime=d.file.mtime,
-            progress=lambda done: self.progress.update(rel, done, d.file.size),
-            cancel=self.cancel,
-        )
-
-    def _upload_live(self, d: Decision, temp: str) -> Upload | None:
-        """A copy of a file still being written, kept only when it is a state the file had
-        (see `live_copy`); a torn copy is removed at once and tried again a few times."""
-        source = self._source_prefix + native(d.file.rel_path)
-        why = ""
-        for attempt in range(1, LIVE_ATTEMPTS + 1):
-            before = os.stat(source)
-            upload = self._upload(d._replace(file=d.file._replace(size=before.st_size)), temp)
-            after = os.stat(source)
-            verdict = judge_live_copy(
-                source,
-                before,
-                after,
-                copied_size=upload.size,
-                copied_md5=upload.md5,
-                cancel=self.cancel,
-            )
-            if verdict.accepted:
-                log.debug("live copy of %s accepted: %s", d.file.rel_path, verdict.how)
-                self._live_mtime[temp] = verdict.mtime_ns
-                state_time = (verdict.mtime_ns or before.st_mtime_ns) / 1e9
-                return dataclasses.replace(upload, mtime=state_time)
-            why = verdict.how
-            self.connector.remove(temp)
-            log.debug("live copy %d of %s discarded: %s", attempt, d.file.rel_path, why)
-            if attempt < LIVE_ATTEMPTS and self.cancel.wait(LIVE_RETRY_PAUSE):
-                raise Cancelled()
-        self._finish(
-            FileResult(
-                rel_path=d.file.rel_path,
-                outcome=Outcome.SETTLING,
-                reason=f"still being written: its live copy was {why} {LIVE_ATTEMPTS} times; "
-                "tried again at the next run",
-                size=d.file.size,
-            )
-        )
-        return None
 
     def _fail(self, d: Decision, exc: FileError) -> None:
         log.warning("%s not copied: %s", d.file.rel_path, exc)

@@ -30,7 +30,6 @@ from oeleo_gui.engine.errors import (
     DestinationError,
     OeleoError,
     RunInProgress,
-    visible,
 )
 from oeleo_gui.engine.events import (
     CancelToken,
@@ -44,18 +43,18 @@ from oeleo_gui.engine.events import (
     RunStarted,
     RunSummary,
 )
-from oeleo_gui.engine.fileio.hashing import md5_file
-from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.filters import FileFilter
-from oeleo_gui.engine.lab.record import publish_if_due
-from oeleo_gui.engine.logsetup import NAMES_ESCAPED
+from oeleo_gui.engine.lab.record import publish_after_run, publish_now
 from oeleo_gui.engine.own_files import own_files
-from oeleo_gui.engine.planner import Action, Decision, Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.planner import Plan, RowsFor, clean_stats, plan
+from oeleo_gui.engine.progress import Progress
 from oeleo_gui.engine.run_lock import RunLock
+from oeleo_gui.engine.run_results import log_not_copied, summarise, with_state
 from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import Settings, preflight_problems
 from oeleo_gui.engine.state_keeping import next_states
-from oeleo_gui.engine.transfer import BatchCopier, Progress
+from oeleo_gui.engine.transfer import BatchCopier
+from oeleo_gui.engine.triage import triage
 
 log = logging.getLogger(__name__)
 
@@ -236,13 +235,20 @@ class Engine:
             if kind is RunKind.SYNC and self._run_states is not None:
                 complete = error is None and not cancelled
                 results = self._keep_states(results, complete=complete)
-            summary = _summarise(kind, started, results, counts, error, cancelled)
+            summary = summarise(kind, started, results, counts, error, cancelled)
             if other_run is not None:
                 summary = replace(summary, other_run_pid=other_run)
             elif kind is RunKind.SYNC and not isinstance(error, ConfigError):
                 self._record_run(summary)  # (a configuration problem opens no database)
             if kind is RunKind.SYNC and other_run is None and not cancelled:
-                self._publish_status(error)  # this instrument's record for the lab overview
+                publish_after_run(  # this instrument's record for the lab overview
+                    self.settings,
+                    summary,
+                    error,
+                    lambda: self.connector,
+                    lambda: self.store,
+                    self._clock,
+                )
         finally:
             lock.release()
         log.info("%s finished: %s", kind, summary.one_line())
@@ -265,8 +271,8 @@ class Engine:
         except Exception as exc:  # the copies are recorded; a lost state only delays a live copy
             log.warning("could not record which files wait or fail: %s", exc)
         by_path = {s.rel_path: s for s in kept}
-        results = [_with_state(r, by_path.get(r.rel_path)) for r in results]
-        _log_not_copied(results)
+        results = [with_state(r, by_path.get(r.rel_path)) for r in results]
+        log_not_copied(results)
         return results
 
     def _destination_text(self) -> str:
@@ -281,30 +287,9 @@ class Engine:
             log.warning("could not record the run in the history: %s", exc)
 
     def publish_status(self) -> bool:
-        """Write this instrument's status record now if it is due (the verdict changed: the
-        tray calls this when it pauses, so the lab overview says "paused" instead of going
-        silent). Skipped while another run holds the database: that run writes it."""
-        try:
-            with RunLock(self.settings.db_path, wait_seconds=0):
-                return publish_if_due(self.settings, self.connector, self.store, clock=self._clock)
-        except (RunInProgress, OeleoError) as exc:
-            log.debug("status record not written now: %s", exc)
-            return False
-
-    def _publish_status(self, error: OeleoError | None) -> None:
-        """This instrument's status record for the lab overview, when due (`lab.record`): not
-        to a destination that stopped the run (it cannot take it), nor for a configuration
-        problem before any database exists (none is made for it)."""
-        if isinstance(error, DestinationError):
-            return
-        if isinstance(error, ConfigError) and not self.settings.db_path.is_file():
-            return
-        try:
-            connector, store = self.connector, self.store
-        except Exception as exc:
-            log.debug("no status record without a destination and database: %s", exc)
-            return
-        publish_if_due(self.settings, connector, store, clock=self._clock)
+        """Write this instrument's status record now if it is due (see `lab.record.publish_now`:
+        the tray calls this when it pauses, so the lab overview says "paused", not silent)."""
+        return publish_now(self.settings, lambda: self.connector, lambda: self.store, self._clock)
 
     def _sync(
         self,
@@ -319,7 +304,9 @@ class Engine:
         self._seen = {d.file.rel_path: d.file for d in planned.decisions}
         counts["unchanged"] += planned.unchanged
         results.extend(self._scan_failures(reporter))
-        to_copy = self._settle_hashes(planned.decisions, results, counts, store, reporter, cancel)
+        to_copy = triage(
+            self.settings.source, planned.decisions, results, counts, store, reporter, cancel
+        )
         if not to_copy and not store.journal_entries():
             return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
         connector = self.connector
@@ -354,54 +341,6 @@ class Engine:
             log.info("removed %d temporary file(s) left by an interrupted run", len(leftovers))
             store.journal_remove([t for t, _ in leftovers])
 
-    def _settle_hashes(
-        self,
-        decisions: list[Decision],
-        results: list[FileResult],
-        counts: dict[str, int],
-        store: FileListStore | None,
-        reporter: Reporter,
-        cancel: CancelToken,
-    ) -> list[Decision]:
-        """Report the files that need no copy; hash the doubtful ones. Returns what to copy."""
-        to_copy: list[Decision] = []
-        for d in decisions:
-            rel = d.file.rel_path
-            if d.action is Action.HASH:
-                cancel.raise_if_cancelled()
-                try:
-                    md5 = md5_file(source_path(self.settings.source, rel), cancel)
-                except FileNotFoundError:  # deleted since the scan: nothing to copy any more
-                    log.info("%s was deleted before it could be read; skipped", rel)
-                    continue
-                except OSError as exc:
-                    results.append(
-                        _result(d, Outcome.BUSY, f"cannot be read now: {exc.strerror or exc}")
-                    )
-                    continue
-                if d.row is not None and md5 == d.row.checksum:
-                    counts["unchanged"] += 1
-                    if store is not None:
-                        if d.legacy_name:
-                            store.adopt_legacy(d.legacy_name, rel, d.file.size, d.file.mtime_ns)
-                        store.record_unchanged(rel, d.file.size, d.file.mtime_ns)
-                    continue
-                d = Decision(
-                    d.file, Action.COPY, "content changed", d.dest_rel, d.row, d.legacy_name
-                )
-            if d.action in (Action.COPY, Action.LIVE_COPY):
-                to_copy.append(d)
-            elif d.action is Action.UNCHANGED:
-                counts["unchanged"] += 1
-            elif d.action is Action.LOCKED:
-                counts["locked"] += 1
-            else:
-                outcome = Outcome.SETTLING if d.action is Action.SETTLING else Outcome.FAILED
-                result = _result(d, outcome, d.reason)
-                results.append(result)
-                reporter.on_file_done(result)
-        return to_copy
-
     def _preview(
         self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
     ) -> None:
@@ -415,7 +354,9 @@ class Engine:
         counts["unchanged"] += planned.unchanged
         decisions = planned.decisions
         results.extend(self._scan_failures(reporter))
-        for d in self._settle_hashes(decisions, results, counts, None, reporter, CancelToken()):
+        for d in triage(
+            self.settings.source, decisions, results, counts, None, reporter, CancelToken()
+        ):
             state = snapshot.states.get(d.file.rel_path)
             held = state is not None and state.state is FileState.HELD_OPEN
             result = FileResult(
@@ -454,68 +395,3 @@ class Engine:
                 self.store.set_meta(META_DESTINATION, self.settings.destination_identity)
         unseen = tuple(self._scan_failures(NullReporter()))  # never "all in sync" past them
         return dataclasses.replace(report, errors=unseen + report.errors) if unseen else report
-
-
-def _log_not_copied(results: list[FileResult]) -> None:
-    """One log record naming every file that waits, is held open or got a live copy (failures
-    are logged where they happen), so the log says why a file is not at the destination."""
-    words = {
-        Outcome.SETTLING: "waiting",
-        Outcome.BUSY: "held open",
-        Outcome.LIVE_COPIED: "live copy",
-    }
-    lines = [
-        f"{words[r.outcome]}: {visible(r.rel_path)} ({visible(r.reason)})"
-        for r in results
-        if r.outcome in words
-    ]
-    if lines:  # names escaped here: the record keeps its one line per file
-        text = "\n  ".join(lines)
-        log.info(
-            "%d file(s) not copied in their final version:\n  %s",
-            len(lines),
-            text,
-            extra=NAMES_ESCAPED,
-        )
-
-
-def _with_state(result: FileResult, state: FileStateRow | None) -> FileResult:
-    """A waiting, held-open or failing file's result says since when (and, held open, why)."""
-    if state is None:
-        return result
-    reason = state.reason if result.outcome is Outcome.BUSY else result.reason
-    return dataclasses.replace(result, since=state.since, reason=reason)
-
-
-def _result(d: Decision, outcome: Outcome, reason: str) -> FileResult:
-    return FileResult(rel_path=d.file.rel_path, outcome=outcome, reason=reason, size=d.file.size)
-
-
-def _summarise(
-    kind: RunKind,
-    started: datetime,
-    results: list[FileResult],
-    counts: dict[str, int],
-    error: OeleoError | None,
-    cancelled: bool,
-) -> RunSummary:
-    def having(*outcomes: Outcome) -> tuple[FileResult, ...]:
-        return tuple(r for r in results if r.outcome in outcomes)
-
-    return RunSummary(
-        kind=kind,
-        started_at=started,
-        finished_at=datetime.now(),
-        copied=having(Outcome.COPIED),
-        unchanged=counts["unchanged"],
-        settling=having(Outcome.SETTLING),
-        busy=having(Outcome.BUSY),
-        locked=counts["locked"],
-        failed=having(Outcome.FAILED),
-        bytes_copied=counts["bytes"],
-        error=error.title if error else "",
-        error_hint=error.hint if error else "",
-        cancelled=cancelled,
-        would_copy=having(Outcome.WOULD_COPY),
-        live=having(Outcome.LIVE_COPIED),
-    )

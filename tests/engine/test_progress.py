@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from oeleo_gui.engine import transfer
+from oeleo_gui.engine import progress as progress_module
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
 from oeleo_gui.engine.errors import SourceBusy
 from oeleo_gui.engine.events import FileProgress, NullReporter
@@ -44,7 +44,7 @@ def test_files_and_bytes_agree_at_every_event(
 ) -> None:  # type: ignore[no-untyped-def]
     for name in ("a.res", "b.res", "c.res", "d.res"):
         write_file(src, name, b"x" * SIZE)
-    monkeypatch.setattr(transfer, "PROGRESS_INTERVAL", 0.0)  # every event, not ten a second
+    monkeypatch.setattr(progress_module, "PROGRESS_INTERVAL", 0.0)  # every event, not ten a second
     recorder = Recorder()
     summary = make_engine(connector=BusyConnector(dst)).sync(recorder)
     assert len(summary.copied) == 3 and len(summary.busy) == 1

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from oeleo_gui.engine import transfer
-from oeleo_gui.engine import worker as worker_module
+from oeleo_gui.engine import progress as progress_module
+from oeleo_gui.engine import triage as triage_module
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import is_oeleo_path, is_temp_name
 from oeleo_gui.engine.connectors.local import os_details as local_os
@@ -75,7 +75,9 @@ def test_progress_is_throttled_and_every_file_is_reported_done(
 ) -> None:
     for i in range(50):
         write_file(src, f"f{i:02d}.res", f"content {i}")
-    monkeypatch.setattr(transfer, "PROGRESS_INTERVAL", 1e9)  # only what is forced gets through
+    monkeypatch.setattr(
+        progress_module, "PROGRESS_INTERVAL", 1e9
+    )  # only what is forced gets through
 
     class Recorder(NullReporter):
         def __init__(self) -> None:
@@ -107,7 +109,7 @@ def test_unchanged_files_are_not_read_on_the_next_run(make_engine, src, monkeypa
     def must_not_read(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("an unchanged file was read")
 
-    monkeypatch.setattr(worker_module, "md5_file", must_not_read)
+    monkeypatch.setattr(triage_module, "md5_file", must_not_read)
     monkeypatch.setattr(LocalConnector, "upload_temp", must_not_read)
     monkeypatch.setattr(LocalConnector, "ensure_ready", must_not_read)  # not even a write probe
     summary = engine.sync()

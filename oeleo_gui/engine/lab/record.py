@@ -31,8 +31,8 @@ from oeleo_gui.engine.bookkeeping.meta_keys import META_LAB_RECORD
 from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.connectors.base import Connector, temp_name_for
-from oeleo_gui.engine.errors import FileError, OeleoError
-from oeleo_gui.engine.events import CancelToken
+from oeleo_gui.engine.errors import ConfigError, DestinationError, FileError, OeleoError
+from oeleo_gui.engine.events import CancelToken, RunSummary
 from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.lab.format import (
     LISTED_FILES,
@@ -43,6 +43,7 @@ from oeleo_gui.engine.lab.format import (
     to_iso,
     utc_from_timestamp,
 )
+from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.settings.instrument import computer_name
 from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
@@ -139,17 +140,27 @@ def is_stopped(report: StatusReport, last_run_error: str) -> bool:
 
 def publish_if_due(
     settings: Settings,
-    connector: Connector,
+    connector: Connector | Callable[[], Connector],
     store: FileListStore,
     *,
     clock: Callable[[], float] = time.time,
     force: bool = False,
+    quiet_run: bool = False,
 ) -> bool:
     """Write the record if due (see the module's doc); True when it was written. Never raises
-    for a problem of its own: it is logged once per cause."""
+    for a problem of its own: it is logged once per cause.
+
+    `connector` may be a function making it, so a run that writes no record never builds one
+    (paramiko's import alone is most of an SSH run where nothing changed). A `quiet_run` (it
+    copied nothing, and files wait or fail as when the record was last written) cannot have
+    changed the verdict: the record is then due only by its age, which is known without
+    computing the verdict again over every file."""
     now = clock()
     previous = _last_written(store)
     try:
+        state_key = _states_key(store)
+        if quiet_run and not force and _quiet_and_fresh(previous, state_key, now, settings):
+            return False
         snapshot = read_snapshot(settings.db_path)
         report = compute_status(settings, snapshot=snapshot, clock=clock)
         last = snapshot.last_run
@@ -169,13 +180,80 @@ def publish_if_due(
         where = settings.destination_identity
         if not force and not _is_due(previous, fingerprint, target, where, now, settings):
             return False
-        write_record(connector, store, target, record_bytes(record), mtime=now)
+        destination = connector() if callable(connector) else connector
+        write_record(destination, store, target, record_bytes(record), mtime=now)
     except Exception as exc:  # the run's outcome stands whatever happens here
         _log_once(store, previous, exc)
         return False
-    _remember(store, {"at": now, "fingerprint": fingerprint, "path": target, "where": where})
-    log.debug("status record written to %s", connector.external_name(target))
+    _remember(
+        store,
+        {
+            "at": now,
+            "fingerprint": fingerprint,
+            "path": target,
+            "where": where,
+            "states": state_key,
+        },
+    )
+    log.debug("status record written to %s", destination.external_name(target))
     return True
+
+
+def publish_now(
+    settings: Settings,
+    connector: Callable[[], Connector],
+    store: Callable[[], FileListStore],
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """Write the record now if it is due (the tray pauses: the overview says "paused", not
+    silent). Skipped while another run holds the database: that run writes it."""
+    try:
+        with RunLock(settings.db_path, wait_seconds=0):
+            return publish_if_due(settings, connector, store(), clock=clock)
+    except OeleoError as exc:  # RunInProgress, or a database that cannot be opened now
+        log.debug("status record not written now: %s", exc)
+        return False
+
+
+def publish_after_run(
+    settings: Settings,
+    summary: RunSummary,
+    error: OeleoError | None,
+    connector: Callable[[], Connector],
+    store: Callable[[], FileListStore],
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """After a sync run, when due: not to a destination that stopped the run (it cannot take
+    it), nor for a configuration problem before any database exists (none is made for it)."""
+    if isinstance(error, DestinationError):
+        return
+    if isinstance(error, ConfigError) and not settings.db_path.is_file():
+        return
+    try:
+        database = store()
+    except Exception as exc:
+        log.debug("no status record without a database: %s", exc)
+        return
+    quiet = error is None and not (summary.copied or summary.live or summary.failed)
+    publish_if_due(settings, connector, database, clock=clock, quiet_run=quiet)
+
+
+def _states_key(store: FileListStore) -> str:
+    """What the verdict's per-file reasons stand on: which files wait or fail, and why."""
+    states = sorted((s.rel_path, str(s.state), s.reason) for s in store.file_states().values())
+    return hashlib.sha256(json.dumps(states).encode()).hexdigest()
+
+
+def _quiet_and_fresh(
+    previous: dict[str, Any], state_key: str, now: float, settings: Settings
+) -> bool:
+    written = previous.get("at")
+    if previous.get("states") != state_key or not isinstance(written, (int, float)):
+        return False
+    if previous.get("where") != settings.destination_identity:
+        return False
+    refresh = max(settings.run_interval_seconds * (1 - REFRESH_MARGIN), MIN_REFRESH_SECONDS)
+    return 0 <= now - written < refresh
 
 
 def write_record(

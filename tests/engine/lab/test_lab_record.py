@@ -99,6 +99,37 @@ def test_written_when_due_not_at_every_run(
     assert remembered["at"] == clock.now
 
 
+def test_a_quiet_run_with_a_fresh_record_costs_no_verdict_and_no_connection(
+    make_engine: Callable[..., Engine], src: Path, dst: Path, write, monkeypatch
+) -> None:
+    """Nothing copied and no file waiting or failing otherwise than at the last record: the
+    verdict cannot have changed, so it is not worked out again over every file, and no
+    connector is made (an SSH run where nothing changed need not import paramiko)."""
+    from oeleo_gui.engine.lab import record as record_module
+
+    clock = Clock()
+    engine = make_engine(OELEO_INSTRUMENT_NAME="XRD 1", OELEO_SETTLE_SECONDS="0")
+    engine._clock = clock
+    write(src, "a.res", "alpha")
+    assert engine.sync().ok and record_at(dst).exists()
+    engine = make_engine(OELEO_INSTRUMENT_NAME="XRD 1", OELEO_SETTLE_SECONDS="0")
+    engine._clock = clock  # a new process: no connector made yet
+
+    def must_not_run(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("worked out although nothing changed")
+
+    monkeypatch.setattr(record_module, "compute_status", must_not_run)
+    monkeypatch.setattr("oeleo_gui.engine.worker.make_connector", must_not_run)
+    clock.now += 60
+    assert engine.sync().ok
+    assert engine._connector is None
+    monkeypatch.undo()
+    clock.now += 0.9 * 1800  # due by its age: the verdict and the connection come back
+    before = json.loads(record_at(dst).read_text())["written_at"]
+    assert engine.sync().ok
+    assert from_iso(json.loads(record_at(dst).read_text())["written_at"]) > from_iso(before)
+
+
 def test_a_failing_file_makes_the_instrument_behind_with_the_reason(
     make_engine: Callable[..., Engine], src: Path, dst: Path, write
 ) -> None:
