@@ -16,6 +16,11 @@ never arrives, since the client keeps it as the URL fragment. Then:
   `Files/add(url=...)`, `MoveTo(newurl=...)`, `POST web/folders`) guess, as SharePoint does: a
   `#` starts a fragment that is dropped, and a `%` means "still encoded", so the value is decoded
   again (a bad escape is a 400). Names with `#` or `%` are therefore out of their reach.
+
+A file and a folder cannot share a name in one folder (both are items of the library, named by
+their URL): making a folder where a file is, or adding or moving a file where a folder is, is
+refused with SharePoint's "A file or folder with the name ... already exists" (SPException
+-2130575257), whatever Overwrite says.
 """
 
 from __future__ import annotations
@@ -169,6 +174,7 @@ class SharePointServer:
     def put(self, path: str, data: bytes) -> None:
         with self.lock:
             self._require_parent(path)
+            self._require_no_folder(path)
             self.files[path] = SpFile(data)
 
     def calls(self, name: str) -> list[Logged]:
@@ -181,6 +187,11 @@ class SharePointServer:
         parent = path.rsplit("/", 1)[0]
         if parent not in self.folders:
             raise SpError(404, NOT_FOUND, "File Not Found.")
+
+    def _require_no_folder(self, path: str) -> None:
+        """A file cannot take the name of a folder (see the module docstring)."""
+        if path in self.folders:
+            raise SpError(400, ALREADY_EXISTS, _name_taken(path))
 
     def _check_write(self, extra_bytes: int = 0) -> None:
         if self.read_only:
@@ -312,6 +323,10 @@ def parse_segments(api: str) -> list[tuple[str, dict[str, str], list[str]]]:
                     args.append(_literal(arg))
         segments.append((name.lower(), kwargs, args))
     return segments
+
+
+def _name_taken(path: str) -> str:
+    return f"A file or folder with the name {path} already exists."
 
 
 def _resource_path(path: str) -> dict[str, Any]:
@@ -515,15 +530,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _add_folder(self, wanted: str, *, overwrite: bool) -> tuple[int, Any, bytes | None]:
         """`folders/AddUsingPath`: an existing folder is a 400 "already exists" unless
         Overwrite=true, which answers 200 and leaves the folder's contents alone (SharePoint
-        Online's reported behaviour; the old `POST web/folders` always acts as Overwrite=true)."""
+        Online's reported behaviour; the old `POST web/folders` always acts as Overwrite=true).
+        A file of that name is never replaced by a folder: "already exists", Overwrite or not."""
         sp = self.sp
         sp._check_write()
-        if wanted in sp.files:
-            raise SpError(400, ALREADY_EXISTS, f"A file with the name {wanted} already exists.")
-        if wanted in sp.folders and not overwrite:
-            raise SpError(
-                400, ALREADY_EXISTS, f"A file or folder with the name {wanted} already exists."
-            )
+        if wanted in sp.files or (wanted in sp.folders and not overwrite):
+            raise SpError(400, ALREADY_EXISTS, _name_taken(wanted))
         if wanted not in sp.folders:
             sp._require_parent(wanted)
             sp.folders.add(wanted)
@@ -549,6 +561,7 @@ class _Handler(BaseHTTPRequestHandler):
             overwrite = kwargs.get("overwrite", "false").lower() == "true"
             if path in sp.files and not overwrite:
                 raise SpError(400, ALREADY_EXISTS, f"A file with the name {path} already exists.")
+            sp._require_no_folder(path)
             old = len(sp.files[path].data) if path in sp.files else 0
             sp._check_write(len(body) - old)
             sp.files[path] = SpFile(body)
@@ -584,6 +597,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = sp._file(src)
         sp._check_write()
         sp._require_parent(dst)
+        sp._require_no_folder(dst)
         if dst in sp.files and not flags & 1:
             raise SpError(400, ALREADY_EXISTS, f"A file with the name {dst} already exists.")
         if any(p == src for p, _ in sp.uploads.values()):

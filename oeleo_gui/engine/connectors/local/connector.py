@@ -4,8 +4,9 @@ Writes go to a recognisable temporary name in the final folder, are verified by 
 back (large files while they are being copied, see `readback`), flushed to disk (one `syncfs`
 per batch on Linux, an fsync per file elsewhere), given the source's modification time and then
 `os.replace`d over the final name, so a crash never leaves a half-written file under the final
-name. OS errors are translated in `_translated` only; the OS-level pieces (Windows' error
-codes, making a folder) are in `os_details`; opening a source is `fileio.source_files`'.
+name. OS errors become engine errors in `errors` only (through `_translated`); the OS-level
+pieces (Windows' error codes, making a folder) are in `os_details`; opening a source is
+`fileio.source_files`'.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from oeleo_gui.engine.connectors.base import (
     too_large,
 )
 from oeleo_gui.engine.connectors.local.durability import FlushAhead
+from oeleo_gui.engine.connectors.local.errors import Translated
 from oeleo_gui.engine.connectors.local.os_details import (
     CREATE_NEW,
     is_network_gone,
@@ -38,10 +40,7 @@ from oeleo_gui.engine.connectors.local.os_details import (
 )
 from oeleo_gui.engine.connectors.local.readback import ChunkHasher, ReadBack, ReadBackWorker
 from oeleo_gui.engine.errors import (
-    DestinationError,
-    DestinationFull,
     DestinationMissing,
-    DestinationPermissionDenied,
     FileError,
     PathBlocked,
     Unreachable,
@@ -50,7 +49,7 @@ from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.fileio.flush import HAS_SYNCFS, fsync_folder
 from oeleo_gui.engine.fileio.hashing import READ_CHUNK, md5_file
 from oeleo_gui.engine.fileio.native_paths import native, native_prefix
-from oeleo_gui.engine.fileio.source_files import is_sharing_violation, open_source
+from oeleo_gui.engine.fileio.source_files import open_source
 
 log = logging.getLogger(__name__)
 READBACK_MIN_BYTES = 1024 * 1024  # files this large are read back while they are copied
@@ -362,55 +361,7 @@ class LocalConnector:
             if is_temp_name(rel_path):
                 self.remove(rel_path)
 
-    # --- one place for OS errors ----------------------------------------------------------------
-    def _translated(self, rel_path: str) -> _Translated:
+    # --- one place for OS errors (`errors` puts them in words) ----------------------------------
+    def _translated(self, rel_path: str) -> Translated:
         """`with self._translated(rel):` turns an OSError into the engine error that says why."""
-        return _Translated(self, rel_path)
-
-    def _error(self, exc: OSError, rel_path: str) -> Exception:
-        where = self.description
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT) or getattr(exc, "winerror", None) in (39, 112):
-            return DestinationFull(
-                f"The destination {where} is full.", "Free some space there; nothing was lost."
-            )
-        if exc.errno == errno.EROFS:
-            return DestinationPermissionDenied(
-                f"The destination {where} is read-only.",
-                "Make the share or drive writable, or choose another OELEO_BASE_DIR_TO.",
-            )
-        if isinstance(exc, PermissionError) and not is_sharing_violation(exc):
-            return DestinationPermissionDenied(
-                f"No permission to write in {where}.",
-                "Ask for write access to that folder or choose another OELEO_BASE_DIR_TO.",
-            )
-        if is_network_gone(exc) or not self.root.exists():
-            return Unreachable(
-                f"The destination {where} is no longer reachable ({exc.strerror or exc}).",
-                "Check the network share; the run will continue at the next attempt.",
-            )
-        if isinstance(exc, FileNotFoundError):
-            return DestinationMissing(
-                f"A folder of {where} vanished while writing {rel_path}.",
-                "Check that nobody is moving folders at the destination.",
-            )
-        return FileError(f"Could not write {rel_path} to {where}: {exc.strerror or exc}.", "")
-
-
-class _Translated:
-    """The context manager behind `LocalConnector._translated` (a class, not a generator: it
-    runs several times per copied file)."""
-
-    __slots__ = ("_connector", "_rel_path")
-
-    def __init__(self, connector: LocalConnector, rel_path: str) -> None:
-        self._connector = connector
-        self._rel_path = rel_path
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
-        if isinstance(exc, OSError) and not isinstance(exc, (DestinationError, FileError)):
-            raise self._connector._error(exc, self._rel_path) from exc
+        return Translated(self.description, self.root, rel_path)

@@ -3,10 +3,10 @@
 Built on Office365-REST-Python-Client for sign-in (SharePoint app-only through ACS with a client
 secret, Entra ID app-only with a certificate, or user credentials where the tenant allows them),
 the form digest, the HTTP session and SharePoint's error classes. The REST calls themselves are
-made here, so uploads stream: files up to `chunk_size` go in one `AddUsingPath` request, larger
-ones through an upload session (`StartUpload`/`ContinueUpload`/`FinishUpload`) holding at most
-two chunks in memory; each lands under a temporary name and `MoveToUsingPath` puts it in place.
-Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or `%` names.
+made here and in `sending`, so uploads stream (in one request, or through an upload session for
+files larger than `chunk_size`); each lands under a temporary name and `MoveToUsingPath` puts it
+in place. Only ResourcePath (`DecodedUrl`) APIs are used: the `...Url` ones cannot reach `#` or
+`%` names.
 
 Requests go through `rest` (throttling waited out, an access token SharePoint stops
 accepting renewed once; signing in is `auth`'s); the library's exceptions become
@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -39,9 +38,10 @@ from oeleo_gui.engine.connectors.base import (
 )
 from oeleo_gui.engine.connectors.sharepoint.errors import ErrorTranslator, status_of
 from oeleo_gui.engine.connectors.sharepoint.rest import RestSession, by_path, literal, read_limited
+from oeleo_gui.engine.connectors.sharepoint.sending import cancel_upload, send_file
 from oeleo_gui.engine.errors import (
     DestinationPermissionDenied,
-    FileError,
+    PathBlocked,
     SourceBusy,
 )
 from oeleo_gui.engine.events import CancelToken
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 ADD_LIST_ITEMS = 0x2  # SP.PermissionKind.AddListItems, in EffectiveBasePermissions.Low
 OVERWRITE = 1  # SP.MoveOperations.Overwrite, for MoveToUsingPath(moveOperations=...)
 LIST_FOLDER_FROM = 10  # files asked about in one folder from which listing it is cheaper
+ALREADY_EXISTS_STATUSES = (400, 409, 500)  # statuses an "... already exists" refusal may have
 
 
 def _timestamp(value: Any) -> float | None:
@@ -247,7 +248,16 @@ class SharePointConnector:
                         "It is retried on the next run.",
                     ) from exc
                 with stream:
-                    sent = self._send_file(stream, temp_rel_path, md5, session, progress, cancel)
+                    sent = send_file(
+                        self._rest,
+                        self.external_name(temp_rel_path),
+                        stream,
+                        chunk_size=self._chunk_size,
+                        md5=md5,
+                        session=session,
+                        progress=progress,
+                        cancel=cancel,
+                    )
         except BaseException:
             self._discard(temp_rel_path, session)
             raise
@@ -333,8 +343,29 @@ class SharePointConnector:
             current = f"{current}/{part}"
             if current not in self._known_folders:
                 add = f"web/folders/AddUsingPath(DecodedUrl={literal(current)},Overwrite=true)"
-                self._rest.request("POST", add)
+                try:
+                    self._rest.request("POST", add)
+                except ClientRequestException as exc:
+                    self._raise_if_a_file_is_in_the_way(current, exc)
+                    raise
                 self._known_folders.add(current)
+
+    def _raise_if_a_file_is_in_the_way(self, url: str, exc: ClientRequestException) -> None:
+        """`PathBlocked` when SharePoint refused the folder `url` because a file has its name
+        (the source turned a file into a folder; the run moves the file aside: issue 13, case
+        13). SharePoint's answer ("A file or folder with the name ... already exists",
+        SPException -2130575257) comes with no documented status, so the file is looked up
+        rather than the answer parsed. A file above the destination folder is a settings
+        problem: it is reported as the refusal, never moved."""
+        if status_of(exc) not in ALREADY_EXISTS_STATUSES or not url.startswith(self._root + "/"):
+            return
+        rel = url[len(self._root) + 1 :]
+        try:
+            in_the_way = self._stat(rel) is not None
+        except ClientRequestException:
+            return  # the refusal itself says more than this lookup's failure
+        if in_the_way:
+            raise PathBlocked(rel) from exc
 
     def _files_in(
         self, folder_url: str, cancel: CancelToken | None
@@ -348,65 +379,9 @@ class SharePointConnector:
             for item in self._rest.paged(api, cancel)
         }
 
-    def _send_file(
-        self,
-        stream: Any,
-        temp_rel_path: str,
-        md5: Any,
-        session: list[str],
-        progress: ProgressCallback,
-        cancel: CancelToken,
-    ) -> int:
-        """Small files in one request, large ones through an upload session; returns bytes sent."""
-        folder_url, name = self.external_name(temp_rel_path).rsplit("/", 1)
-        add_file = f"AddUsingPath(DecodedUrl={literal(name)},Overwrite=true)"
-        add = f"{by_path('Folder', folder_url)}/Files/{add_file}"
-        binary = {"Content-Type": "application/octet-stream"}
-        chunk = stream.read(self._chunk_size)
-        md5.update(chunk)
-        following = stream.read(self._chunk_size) if len(chunk) == self._chunk_size else b""
-        cancel.raise_if_cancelled()
-        if not following:
-            self._rest.request("POST", add, data=chunk, headers=binary, cancel=cancel)
-            progress(len(chunk))
-            return len(chunk)
-        self._rest.request("POST", add, data=b"", headers=binary, cancel=cancel)
-        upload_id = str(uuid.uuid4())
-        session.append(upload_id)
-        file_api = self._file_api(temp_rel_path)
-        step = f"StartUpload(uploadId=guid'{upload_id}')"
-        offset = 0
-        while True:
-            answer = self._rest.request(
-                "POST", f"{file_api}/{step}", data=chunk, headers=binary, cancel=cancel
-            )
-            offset += len(chunk)
-            progress(offset)
-            if step.startswith("FinishUpload"):
-                return offset
-            reported = answer.json()["d"]
-            reported = next(iter(reported.values())) if isinstance(reported, dict) else reported
-            if int(reported) != offset:
-                raise FileError(
-                    f"SharePoint stored {reported} bytes of {name} where {offset} were sent.",
-                    "The file is uploaded again on the next run.",
-                )
-            cancel.raise_if_cancelled()
-            # At most two chunks in memory: the one to send and the one after it (to know
-            # whether the one to send is the last).
-            chunk, following = following, stream.read(self._chunk_size)
-            md5.update(chunk)
-            verb = "ContinueUpload" if following else "FinishUpload"
-            step = f"{verb}(uploadId=guid'{upload_id}',fileOffset={offset})"
-
     def _discard(self, temp_rel_path: str, session: list[str]) -> None:
         """Best effort: end the upload session and delete the temporary file."""
-        try:
-            if session:
-                step = f"CancelUpload(uploadId=guid'{session[0]}')"
-                self._rest.request("POST", f"{self._file_api(temp_rel_path)}/{step}", retry=False)
-        except Exception as exc:
-            log.debug("cancelling the upload session failed: %s", type(exc).__name__)
+        cancel_upload(self._rest, self.external_name(temp_rel_path), session)
         try:
             self._delete(temp_rel_path, retry=False)
         except Exception as exc:
