@@ -99,9 +99,16 @@ def test_preview_and_check(lab: Path, capsys) -> None:
     main(["sync"])
     capsys.readouterr()
     (lab / "pub" / "cell_2.res").write_text("tampered")
-    assert main(["check", "--json"]) == 0
+    assert main(["check", "--json"]) == 1  # something differs: a script or monitor sees it
     report = json.loads(capsys.readouterr().out)
     assert report["out_of_sync"] == ["cell_2.res"] and report["in_sync"] == ["cell 1.res"]
+    (lab / "pub" / "cell_2.res").write_text("cell_2.res")
+    assert main(["lock", "raw/cell 1.res"]) == 0
+    (lab / "pub" / "cell 1.res").unlink()  # locked: its absence is no difference
+    capsys.readouterr()
+    assert main(["check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["missing"] == [] and report["locked"] == ["cell 1.res"]
 
 
 def test_bad_env_exits_2_with_every_problem_and_no_traceback(lab: Path, capsys) -> None:
