@@ -72,6 +72,20 @@ def test_lock_and_unlock_by_path(lab: Path, capsys) -> None:
     assert [p.name for p in data_files(lab / "pub")] == ["cell 1.res"]
 
 
+def test_a_file_locked_before_it_exists_stays_locked_when_it_appears(lab: Path, capsys) -> None:
+    """Typed from the .env's folder like an existing file, a lock on a file the instrument has
+    not written yet is stored under the name the file will have (found black-box)."""
+    assert main(["lock", "raw/calibration.res"]) == 0
+    assert "calibration.res  (not in the source folder yet" in capsys.readouterr().out
+    old = time.time() - 86400
+    (lab / "raw" / "calibration.res").write_text("never to the server")
+    os.utime(lab / "raw" / "calibration.res", (old, old))
+    assert main(["sync", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "calibration.res" not in [r["rel_path"] for r in summary["copied"]]
+    assert not (lab / "pub" / "calibration.res").exists()
+
+
 def test_a_big_first_run_lists_a_screenful_of_copies(lab: Path, capsys) -> None:
     old = time.time() - 86400
     for i in range(30):
