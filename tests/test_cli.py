@@ -222,3 +222,29 @@ def test_live_copies_and_waiting_files_are_listed_by_sync_files_and_the_log(
 def _files_json(capsys) -> str:
     assert main(["files", "--json"]) == 0
     return capsys.readouterr().out
+
+
+def test_sync_says_when_the_destination_changed_or_vanished(lab: Path, capsys) -> None:
+    """Found black-box: after the destination was changed by hand, `sync` said '0 copied, 2
+    unchanged' with exit 0 while the new folder stayed empty; a vanished folder passed too."""
+    assert main(["sync"]) == 0
+    (lab / "new-share").mkdir()
+    env = (lab / ".env").read_text().replace("OELEO_BASE_DIR_TO=pub", "OELEO_BASE_DIR_TO=new-share")
+    (lab / ".env").write_text(env)
+    capsys.readouterr()
+    assert main(["sync"]) == 1
+    assert "The destination changed since these files were copied" in capsys.readouterr().err
+    assert main(["check", "--update-db"]) == 1  # it lacks both files: they are marked to copy
+    assert main(["sync"]) == 0
+    assert sorted(p.name for p in data_files(lab / "new-share")) == ["cell 1.res", "cell_2.res"]
+    (lab / "new-share").rename(lab / "moved-away")  # a share that went away
+    capsys.readouterr()
+    assert main(["sync"]) == 1
+    assert "does not exist" in capsys.readouterr().out
+
+
+def test_sync_loop_says_why_it_stopped(lab: Path, capsys) -> None:
+    with open(lab / ".env", "a") as fh:
+        fh.write("OA_MAX_RUN_INTERVALS=1\nOA_HOURS_SLEEP=0.001\n")
+    assert main(["sync", "--loop"]) == 0
+    assert "Stopped after 1 runs (OA_MAX_RUN_INTERVALS)" in capsys.readouterr().err

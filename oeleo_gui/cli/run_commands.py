@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from oeleo_gui.cli.common import (
     EXIT_FAILED,
@@ -40,12 +41,45 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         engine.close()
     if args.json:
         print_json(summaries if args.loop else summaries[0])
+    if args.loop and not cancel.is_cancelled and _limit_reached(settings, len(summaries)):
+        print(
+            f"Stopped after {len(summaries)} runs (OA_MAX_RUN_INTERVALS): no run is scheduled "
+            "now, and `oeleo-gui status` says so. Set OA_MAX_RUN_INTERVALS=0 to keep running.",
+            file=sys.stderr,
+        )
     if not summaries:
         return EXIT_OK
     last = summaries[-1]
     if last.skipped:
         return EXIT_SKIPPED
-    return EXIT_OK if (last.ok or (last.cancelled and not last.failed)) else EXIT_FAILED
+    if not (last.ok or (last.cancelled and not last.failed)):
+        return EXIT_FAILED
+    if last.ok and (changed := _destination_changed(settings)):
+        print(changed, file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _limit_reached(settings: Settings, runs: int) -> bool:
+    limit = settings.max_run_intervals
+    return not settings.single_run and limit > 0 and runs >= limit
+
+
+def _destination_changed(settings: Settings) -> str:
+    """Words when the database's rows were written for another destination than the one
+    configured now: "unchanged" files there may be missing here, so the run is no success."""
+    from oeleo_gui.engine.bookkeeping.meta_keys import META_DESTINATION
+    from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+
+    snapshot = read_snapshot(settings.db_path)
+    recorded = snapshot.meta.get(META_DESTINATION)
+    if not recorded or not snapshot.rows or recorded == settings.destination_identity:
+        return ""
+    return (
+        "The destination changed since these files were copied (it was "
+        f"{visible(recorded)}): files counted unchanged may be missing at the new one. "
+        "Run `oeleo-gui check --update-db`, then `oeleo-gui sync`, to copy what is missing."
+    )
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:

@@ -56,18 +56,35 @@ def run_loop(
         summaries.append(summary)
         if on_summary is not None:
             on_summary(summary)
+    limit_reached = not cancel.is_cancelled and not schedule.has_more_runs(len(summaries))
+    if limit_reached and not schedule.single_run:
+        log.warning(
+            "made %d runs (OA_MAX_RUN_INTERVALS): no further run is scheduled", len(summaries)
+        )
+    _announce(engine, schedule, None, runs_made=len(summaries), ended=True, limit=limit_reached)
     return summaries
 
 
-def _announce(engine: Engine, schedule: Schedule, next_at: float, *, runs_made: int) -> None:
-    """Tell `status` that runs keep coming, and when the next one is (see `ScheduleInfo`)."""
+def _announce(
+    engine: Engine,
+    schedule: Schedule,
+    next_at: float | None,
+    *,
+    runs_made: int,
+    ended: bool = False,
+    limit: bool = False,
+) -> None:
+    """Tell `status` that runs keep coming, and when the next one is — or that they stopped
+    (see `ScheduleInfo`)."""
     info = ScheduleInfo(
         pid=os.getpid(),
         kind="loop",
         updated=datetime.now(),
-        next_run=datetime.fromtimestamp(next_at),
+        next_run=datetime.fromtimestamp(next_at) if next_at is not None else None,
         run_limit=0 if schedule.single_run else schedule.max_runs,
         runs_made=runs_made,
+        limit_reached=limit and not schedule.single_run,
+        ended=ended and not schedule.single_run,  # one run asked for: nothing was promised
     )
     try:
         engine.store.set_meta(META_SCHEDULE, info.to_json())

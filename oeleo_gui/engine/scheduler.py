@@ -75,10 +75,13 @@ class ScheduleInfo:
     run_limit: int = 0  # 0: no limit
     runs_made: int = 0
     limit_reached: bool = False
+    ended: bool = False
+    """Its owner stopped running the schedule (quit, Ctrl+C, or the run limit): no run comes
+    until somebody starts one, which `status` says until a later run succeeds."""
 
     def to_json(self) -> str:
         def when(value: datetime | None) -> str | None:
-            return value.isoformat(timespec="seconds") if value else None
+            return value.isoformat() if value else None  # to the microsecond: runs compare to it
 
         return json.dumps(
             {
@@ -91,6 +94,7 @@ class ScheduleInfo:
                 "run_limit": self.run_limit,
                 "runs_made": self.runs_made,
                 "limit_reached": self.limit_reached,
+                "ended": self.ended,
             }
         )
 
@@ -116,6 +120,7 @@ class ScheduleInfo:
                 run_limit=int(data.get("run_limit", 0)),
                 runs_made=int(data.get("runs_made", 0)),
                 limit_reached=bool(data.get("limit_reached", False)),
+                ended=bool(data.get("ended", False)),
             )
         except (ValueError, KeyError, TypeError):
             return None

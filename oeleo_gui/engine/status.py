@@ -148,7 +148,12 @@ def file_statuses(
 def active_schedule(snapshot: Snapshot, now: datetime) -> ScheduleInfo | None:
     """The schedule record of a tray or loop that still runs; None when nobody runs one."""
     info = ScheduleInfo.from_json(snapshot.meta.get(META_SCHEDULE))
-    if info is None or not process_exists(info.pid):
+    if info is None:
+        return None
+    if info.ended:  # stopped on purpose: true until a later run shows someone runs it again
+        later = snapshot.last_success is not None and snapshot.last_success > info.updated
+        return None if later else info
+    if not process_exists(info.pid):
         return None
     if info.paused and info.paused_until is not None and info.paused_until <= now:
         return None  # the pause should have ended; the owner did not say so (asleep, hung)
@@ -362,6 +367,14 @@ def _judge_schedule(
             SafetyState.ATTENTION,
             f"No run is scheduled: the run limit ({schedule.run_limit} runs, "
             "OA_MAX_RUN_INTERVALS) was reached. Sync now, or restart oeleo-gui.",
+        )
+        return
+    if schedule is not None and schedule.ended:
+        who = "the tray" if schedule.kind == "tray" else "the scheduled loop"
+        verdict.add(
+            SafetyState.ATTENTION,
+            f"No run is scheduled: {who} was stopped at {when_text(schedule.updated, now)}. "
+            "Start oeleo-gui again.",
         )
         return
     last_ok = snapshot.last_success

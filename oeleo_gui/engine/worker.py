@@ -51,7 +51,7 @@ from oeleo_gui.engine.progress import Progress
 from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.run_results import log_not_copied, summarise, with_state
 from oeleo_gui.engine.scanner import LocalFile, walk
-from oeleo_gui.engine.settings.config import Settings, preflight_problems
+from oeleo_gui.engine.settings.config import DestinationKind, Settings, preflight_problems
 from oeleo_gui.engine.state_keeping import next_states
 from oeleo_gui.engine.transfer import BatchCopier
 from oeleo_gui.engine.triage import triage
@@ -308,6 +308,8 @@ class Engine:
             self.settings.source, planned.decisions, results, counts, store, reporter, cancel
         )
         if not to_copy and not store.journal_entries():
+            if self.settings.destination_kind is DestinationKind.LOCAL:
+                self.connector.connect()  # one stat: a vanished share is said, not "all copied"
             return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
         connector = self.connector
         connector.connect()

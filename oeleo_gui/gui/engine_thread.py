@@ -14,6 +14,7 @@ destination itself.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,10 +180,20 @@ class EngineWorker(QObject):
             except Exception as exc:
                 log.warning("could not clear the schedule record: %s", exc)
 
+    def _end_schedule(self) -> None:
+        """The tray quits: record that its schedule ended, so `status` says no run comes."""
+        if self._wrote_schedule and self._engine is not None:
+            ended = ScheduleInfo(pid=os.getpid(), kind="tray", updated=datetime.now(), ended=True)
+            try:
+                self._engine.store.set_meta(META_SCHEDULE, ended.to_json())
+                self._wrote_schedule = False
+            except Exception as exc:
+                log.warning("could not record that the schedule ended: %s", exc)
+
     @Slot()
     def close(self) -> None:
         """Release the engine (database, connection) in this thread, then stop the thread."""
-        self.forget_schedule()
+        self._end_schedule()
         self._close_engine()
         self.closed.emit()
         thread = self.thread()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -140,13 +140,30 @@ def test_a_schedule_record_of_a_process_that_is_gone_is_ignored(make_engine, src
     assert compute_status(engine.settings).safe
 
 
-def test_the_headless_loop_says_when_its_next_run_is(make_engine, src) -> None:
+def test_the_headless_loop_says_when_its_next_run_is_and_when_it_stopped(make_engine, src) -> None:
     write_file(src, "a.res", "alpha")
-    engine = make_engine(OA_MAX_RUN_INTERVALS="1", OA_HOURS_SLEEP="2")
-    run_loop(engine, cancel=CancelToken(), reporter=NullReporter())
+    engine = make_engine(OA_MAX_RUN_INTERVALS="2", OA_HOURS_SLEEP="2")
+    announced = []
+    offset = [0.0]
+
+    def after_each_run(summary) -> None:  # type: ignore[no-untyped-def]
+        announced.append(ScheduleInfo.from_json(engine.store.get_meta(META_SCHEDULE)))
+        offset[0] += 2 * 3600  # the two hours' wait passes without sleeping
+
+    run_loop(
+        engine,
+        cancel=CancelToken(),
+        reporter=NullReporter(),
+        on_summary=after_each_run,
+        clock=lambda: time.time() + offset[0],
+    )
+    first = announced[0]
+    assert first is not None and first.kind == "loop" and first.pid == os.getpid()
+    assert first.next_run is not None and not first.ended
     info = ScheduleInfo.from_json(engine.store.get_meta(META_SCHEDULE))
-    assert info is not None and info.kind == "loop" and info.pid == os.getpid()
-    assert info.next_run is not None and abs(info.next_run - datetime.now()) < timedelta(minutes=1)
+    assert info is not None and info.ended and info.limit_reached and info.runs_made == 2
+    report = compute_status(engine.settings)  # the loop's process may be gone: still said
+    assert report.state is SafetyState.ATTENTION and "run limit (2 runs" in report.summary
 
 
 def test_a_missing_source_folder_is_an_error(make_settings, tmp_path) -> None:

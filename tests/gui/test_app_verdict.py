@@ -119,9 +119,10 @@ def test_the_trays_schedule_is_seen_by_the_status_command(  # type: ignore[no-un
     paused = compute_status(settings)
     assert paused.state is SafetyState.PAUSED and not paused.safe
     assert any("paused until" in r for r in paused.reasons)
-    app.shutdown()  # the tray quits: its schedule record goes with it
+    app.shutdown()  # the tray quits: nothing copies until somebody starts it again
     after = compute_status(settings)
-    assert after.state is not SafetyState.PAUSED
+    assert after.state is SafetyState.ATTENTION and not after.safe
+    assert "the tray was stopped at" in after.summary and after.next_run is None
     assert after.checked_at <= datetime.now()
 
 

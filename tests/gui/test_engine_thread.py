@@ -140,7 +140,8 @@ def test_the_verdict_is_worked_out_in_the_worker_thread_and_the_schedule_recorde
     recorded = ScheduleInfo.from_json(read_snapshot(settings.db_path).meta.get(META_SCHEDULE))
     assert recorded is not None and recorded.next_run == due  # `oeleo-gui status` sees it
     assert thread.shutdown(5_000)
-    assert META_SCHEDULE not in read_snapshot(settings.db_path).meta  # nobody runs it any more
+    ended = ScheduleInfo.from_json(read_snapshot(settings.db_path).meta.get(META_SCHEDULE))
+    assert ended is not None and ended.ended and ended.next_run is None  # nobody runs it now
 
 
 def test_a_changed_destination_is_reported(  # type: ignore[no-untyped-def]

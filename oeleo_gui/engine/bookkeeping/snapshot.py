@@ -1,7 +1,7 @@
 """A read-only look at the bookkeeping database: every row, file state and meta value, and the
-last runs, without creating, migrating or writing anything (for `status`, `preview`, the tray's
-verdict). Safe while a run writes (WAL); a missing table reads as empty, so an upstream or older
-database can be looked at too.
+last runs, without creating, migrating or writing anything, nor leaving -wal/-shm files behind
+(for `status`, `preview`, the tray's verdict). Safe while a run writes (WAL); a missing table
+reads as empty, so an upstream or older database can be looked at too.
 """
 
 from __future__ import annotations
@@ -49,8 +49,14 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection | None]:
     if is_in_memory(path) or not Path(path).is_file():
         yield None
         return
+    # Opened for writing but only read (`query_only`): the last connection to close then
+    # removes the -wal and -shm files SQLite makes even to read a WAL database. A read-only
+    # open would leave them behind, owned by whoever ran `status` (another user's -shm that
+    # the tray cannot write keeps every run failing). SQLite itself falls back to reading
+    # only when the file is write-protected.
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=15)
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=15)
+        con.execute("PRAGMA query_only = 1")
     except sqlite3.Error as exc:
         log.warning("could not open %s to read it: %s", path, exc)
         yield None

@@ -193,3 +193,19 @@ def test_only_clean_rows_let_a_file_pass_as_unchanged_unread(tmp_path: Path) -> 
         assert set(rows) == {"f1.res", "legacy.res", "new.res"}
         assert rows["f1.res"].code is FileCode.COPY and rows["legacy.res"].is_legacy
         assert rows["new.res"].code is FileCode.LOCKED and rows["new.res"].checksum is None
+
+
+def test_a_read_only_look_leaves_no_wal_or_shm_files_behind(tmp_path: Path) -> None:
+    """`status` reads the database every minute, maybe as another user: files SQLite makes to
+    read a WAL database must not stay behind (owned by that user, they would block the tray)."""
+    from oeleo_gui.engine.bookkeeping.snapshot import read_snapshot
+
+    db = tmp_path / "x.db"
+    with FileListStore(db) as store:
+        store.record_copies([("a.res", "/to/a.res", "0" * 32, 1, 1)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
+    snapshot = read_snapshot(db)
+    assert set(snapshot.rows) == {"a.res"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
+    assert FileListStore.read_only_rows(db)["a.res"].checksum == "0" * 32
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]

@@ -103,8 +103,8 @@ def test_a_quiet_run_with_a_fresh_record_costs_no_verdict_and_no_connection(
     make_engine: Callable[..., Engine], src: Path, dst: Path, write, monkeypatch
 ) -> None:
     """Nothing copied and no file waiting or failing otherwise than at the last record: the
-    verdict cannot have changed, so it is not worked out again over every file, and no
-    connector is made (an SSH run where nothing changed need not import paramiko)."""
+    verdict cannot have changed, so it is not worked out again over every file, and the record
+    asks for no connector (an SSH run where nothing changed need not import paramiko)."""
     from oeleo_gui.engine.lab import record as record_module
 
     clock = Clock()
@@ -115,14 +115,28 @@ def test_a_quiet_run_with_a_fresh_record_costs_no_verdict_and_no_connection(
     engine = make_engine(OELEO_INSTRUMENT_NAME="XRD 1", OELEO_SETTLE_SECONDS="0")
     engine._clock = clock  # a new process: no connector made yet
 
+    worked_out: list[object] = []
+
     def must_not_run(*args: Any, **kwargs: Any) -> Any:
+        worked_out.append(args)  # (publish_if_due swallows errors: note the call instead)
         raise AssertionError("worked out although nothing changed")
 
     monkeypatch.setattr(record_module, "compute_status", must_not_run)
-    monkeypatch.setattr("oeleo_gui.engine.worker.make_connector", must_not_run)
+    monkeypatch.setattr(record_module, "write_record", must_not_run)
+    made: list[object] = []
+    real_publish = record_module.publish_if_due
+
+    def publish(settings, connector, store, **kw):  # type: ignore[no-untyped-def]
+        def make() -> object:
+            made.append(connector)
+            return connector()
+
+        return real_publish(settings, make, store, **kw)
+
+    monkeypatch.setattr(record_module, "publish_if_due", publish)
     clock.now += 60
     assert engine.sync().ok
-    assert engine._connector is None
+    assert made == [] and worked_out == []  # no verdict, no connector asked for
     monkeypatch.undo()
     clock.now += 0.9 * 1800  # due by its age: the verdict and the connection come back
     before = json.loads(record_at(dst).read_text())["written_at"]
