@@ -265,3 +265,19 @@ def test_status_starts_without_qt_or_network_libraries(lab: Path) -> None:
     assert done.returncode == 3, done.stderr  # nothing copied yet: on its way
     assert "NOT SAFE (pending)" in done.stdout
     assert not (lab / "logs").exists()  # a monitoring tool calling it every minute writes no log
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(lab: Path) -> None:
+    """`oeleo-gui status --json | head -1`: the pipe closes before status writes (found
+    black-box: a BrokenPipeError traceback)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "oeleo_gui", "--env", str(lab / ".env"), "status", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before a line is written
+    err = child.stderr.read()
+    assert child.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,6 +51,18 @@ def _command(name: str) -> Callable[[argparse.Namespace, Settings], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that stops early (`oeleo-gui status --json |
+    head`) ends it quietly, without a traceback."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -101,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected error")
         print(f"Unexpected error; the details are in the log file ({logging_to}).", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at nowhere, so Python's own flush at exit raises no second BrokenPipeError
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

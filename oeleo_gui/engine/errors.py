@@ -30,8 +30,11 @@ class ConfigProblem:
     expected: str
 
     def __str__(self) -> str:
-        shown = "(not set)" if self.value is None else f"'{visible(self.value)}'"
-        return f"{self.key} = {shown}: {self.expected}"
+        """`KEY = 'value' — expected …`, or `KEY is not set: …`: what was found, then what it
+        must be (a bare "KEY = value: an existing folder" read as a statement of fact)."""
+        if self.value is None:
+            return f"{self.key} is not set: {self.expected.removeprefix('required: ')}"
+        return f"{self.key} = '{visible(self.value)}' — expected {self.expected}"
 
 
 _CONTROL_NAMES = {"\n": "[line break]", "\r": "[carriage return]", "\t": "[tab]"}

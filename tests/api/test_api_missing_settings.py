@@ -53,7 +53,7 @@ def test_only_the_source_set_is_an_error_naming_the_destination(
     with pytest.raises(MissingSettingError) as caught:
         simple_worker()
     assert problem_keys(caught.value) == ["OELEO_BASE_DIR_TO"]
-    assert "OELEO_BASE_DIR_TO = (not set): required: the folder to copy to" in str(caught.value)
+    assert "OELEO_BASE_DIR_TO is not set: the folder to copy to" in str(caught.value)
     assert files_in(src) == before  # nothing "copied" onto itself
     assert os.listdir(workdir) == []  # not into the current folder, no database either
 

@@ -129,4 +129,4 @@ def test_missing_setting_error_is_a_key_error_as_upstreams_was() -> None:
     with pytest.raises(KeyError) as caught:
         api.LocalConnector()
     assert isinstance(caught.value, api.MissingSettingError)
-    assert "OELEO_BASE_DIR_FROM = (not set)" in str(caught.value)
+    assert "OELEO_BASE_DIR_FROM is not set" in str(caught.value)

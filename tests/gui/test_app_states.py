@@ -276,7 +276,7 @@ def test_bad_configuration_shows_error_with_reason(  # type: ignore[no-untyped-d
     app = make_tray_app(env)
     app.start()
     assert app.view.state is IconState.ERROR
-    assert "Problem: OELEO_BASE_DIR_TO = (not set)" in app.view.tooltip
+    assert "Problem: OELEO_BASE_DIR_TO is not set: the destination folder" in app.view.tooltip
     assert not app.engine.is_busy
 
 
