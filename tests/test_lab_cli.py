@@ -78,7 +78,7 @@ def test_all_safe_is_exit_0_with_a_table_and_json(
     done = lab("lab", "--dir", str(share))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    header = ["Instrument", "Verdict", "Last", "success", "Waiting", "Oldest", "unsynced"]
+    header = ["Instrument", "Verdict", "Last", "success", "Not", "copied", "Oldest", "unsynced"]
     assert lines[0].split() == [*header, "Reason"]
     assert lines[1].startswith("Cycler 1") and " safe " in lines[1] and "just now" in lines[1]
     assert lines[2].startswith("XRD") and "All 1 file copied" in lines[2]

@@ -31,7 +31,7 @@ COLUMNS = (
     ("name", "Instrument", 28),
     ("verdict", "Verdict", 17),
     ("last_success", "Last success", 14),
-    ("waiting", "Waiting", 7),
+    ("not_copied", "Not copied", 10),
     ("oldest_unsynced", "Oldest unsynced", 30),
     ("reason", "Reason", 0),  # the rest of the line
 )

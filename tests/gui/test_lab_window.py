@@ -92,7 +92,8 @@ def test_details_name_everything_the_record_says() -> None:
         now=NOW,
     )
     text = details_text(row)
-    assert "Files failing (1):\n  • scan 7.res — refused (since " in text
+    assert "Not copied: 2 (1 being written or held open, 1 failing)." in text
+    assert "Failing (1):\n  • scan 7.res — refused (since " in text
     assert "  • scan 8.res — being written" in text
     assert "Computer: LAB-PC-7" in text and "Status folder: /share/.oeleo/status" in text
     assert "source folder: C:\\data" in text

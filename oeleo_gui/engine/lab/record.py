@@ -43,11 +43,11 @@ from oeleo_gui.engine.lab.format import (
     to_iso,
     utc_from_timestamp,
 )
+from oeleo_gui.engine.lab.overview import duration_words
 from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.settings.instrument import computer_name
 from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
-from oeleo_gui.engine.units import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def build_record(
             "Files": FileFilter.from_settings(settings).describe(),
             "Subfolders": settings.include_subdirs,
             "Destination": settings.destination_identity,
-            "Runs every": format_duration(settings.run_interval_seconds),
+            "Runs every": duration_words(settings.run_interval_seconds),
         },
     }
 
@@ -173,7 +173,7 @@ def publish_if_due(
             settings,
             report,
             stopped=is_stopped(report, last_error),
-            written_at=utc_from_timestamp(now),
+            written_at=datetime.fromtimestamp(now).astimezone(),  # its own day: see `dated`
         )
         fingerprint = verdict_fingerprint(record)
         target = record_path(settings.instrument_file_stem)
