@@ -41,7 +41,6 @@ from oeleo_gui.engine.lab.format import (
     RECORD_VERSION,
     record_path,
     to_iso,
-    utc_from_timestamp,
 )
 from oeleo_gui.engine.lab.overview import duration_words
 from oeleo_gui.engine.run_lock import RunLock
