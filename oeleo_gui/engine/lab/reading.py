@@ -3,8 +3,9 @@ folders, through a connector (a folder on this computer or the server, or the co
 destination over SSH or SharePoint), worst first.
 
 A missing status folder means "no record yet"; a folder that cannot be reached is a problem in
-words and the other folders are still read. Time comes from a `clock` (seconds), so tests need
-no waiting.
+words and the other folders are still read. Connectors word their errors for writing (a sync
+run); one that may not be read is said here in words for reading. Time comes from a `clock`
+(seconds), so tests need no waiting.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from pathlib import Path
 from oeleo_gui.engine.connectors import make_connector
 from oeleo_gui.engine.connectors.base import STATUS_FOLDER, Connector
 from oeleo_gui.engine.connectors.local.connector import LocalConnector
-from oeleo_gui.engine.errors import DestinationMissing, FileError, OeleoError
+from oeleo_gui.engine.errors import (
+    DestinationMissing,
+    DestinationPermissionDenied,
+    FileError,
+    OeleoError,
+)
 from oeleo_gui.engine.lab.format import RECORD_MAX_BYTES, is_record_name, utc_from_timestamp
 from oeleo_gui.engine.lab.overview import InstrumentRow, LabOverview
 from oeleo_gui.engine.lab.parsing import parse_record, unreadable
@@ -53,6 +59,13 @@ def read_overview(
             rows += read_records(source, now=now)
         except DestinationMissing:
             log.debug("no status folder at %s", source.description)
+        except DestinationPermissionDenied as exc:
+            log.debug("the status folder %s cannot be read: %s", source.description, exc.title)
+            problems.append(
+                f"The status folder {source.description} cannot be read: no permission to read "
+                "it. Ask for read access to that folder (or run oeleo-gui lab as a user who "
+                "may read it)."
+            )
         except OeleoError as exc:
             problems.append(f"{exc.title} {exc.hint}".strip())
         finally:
