@@ -44,15 +44,16 @@ def share(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
-    """`instrument(name, clock=None, **env)`: an engine copying its own folder to `share`."""
+    """`instrument(name, clock=None, **env)`: an engine copying its own folder to `share` (the
+    default instrument name, the computer's, for None)."""
     engines: list[Engine] = []
 
-    def make(name: str, clock: Callable[[], float] = time.time, **env: str) -> Engine:
+    def make(name: str | None, clock: Callable[[], float] = time.time, **env: str) -> Engine:
         home = tmp_path / f"pc{len(engines) + 1}"
         source = home / "data"
         source.mkdir(parents=True)
         values = {
-            "OELEO_INSTRUMENT_NAME": name,
+            **({"OELEO_INSTRUMENT_NAME": name} if name is not None else {}),
             "OELEO_BASE_DIR_FROM": str(source),
             "OELEO_BASE_DIR_TO": str(share),
             "OELEO_FILTER_EXTENSION": ".res",
@@ -264,3 +265,21 @@ def test_serve_says_in_words_why_it_cannot_start_with_exit_2(
     assert said in done.stderr
     assert "Lab overview on" not in done.stdout
     assert "Traceback" not in done.stderr and "Unexpected error" not in done.stderr
+
+
+def test_two_configurations_with_the_default_name_are_both_shown(
+    instrument: Callable[..., Engine], share: Path
+) -> None:
+    """One PC, two configurations, no OELEO_INSTRUMENT_NAME: the failing one is not hidden."""
+    assert instrument(None).sync().ok
+    failing = instrument(None, OA_INCLUDE_SUBDIRS="yes")
+    write_file(failing.settings.source, "a/t.res", "first")
+    write_file(failing.settings.source, "b/t.res", "second")
+    assert failing.sync().failed
+    done = lab("lab", "--dir", str(share), "--json")
+    assert done.returncode == 1
+    rows = json.loads(done.stdout)["instruments"]
+    assert [row["verdict"] for row in rows] == ["behind", "safe"]
+    assert str(failing.settings.source) in rows[0]["name"]  # told apart by their folders
+    assert rows[0]["name"] != rows[1]["name"]
+    assert "could not be copied" in rows[0]["reason"]

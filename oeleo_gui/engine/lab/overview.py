@@ -87,6 +87,7 @@ class InstrumentRow:
     failed: tuple[FileNote, ...] = ()
     live: tuple[FileNote, ...] = ()
     settings: tuple[tuple[str, str], ...] = ()  # (label, value) pairs, for the details
+    config_key: str = ""  # which configuration wrote it ("" before records had one)
 
     @property
     def files_not_copied(self) -> int:
@@ -146,6 +147,7 @@ class InstrumentRow:
             "failed": notes(self.failed),
             "live": notes(self.live),
             "settings": [list(pair) for pair in self.settings],
+            "config_key": self.config_key,
             "cells": self.cells(),
         }
 

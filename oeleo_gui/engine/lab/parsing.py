@@ -126,6 +126,7 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
         failed=_notes(status.get("failed", []), "status.failed", day_of_record),
         live=_notes(status.get("live", []), "status.live", day_of_record),
         settings=tuple((_cut(k), _cut(_plain(v))) for k, v in settings.items()),
+        config_key=top.text("config"),
     )
 
 

@@ -10,6 +10,7 @@ run); one that may not be read is said here in words for reading. Time comes fro
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -25,8 +26,13 @@ from oeleo_gui.engine.errors import (
     FileError,
     OeleoError,
 )
-from oeleo_gui.engine.lab.format import RECORD_MAX_BYTES, is_record_name, utc_from_timestamp
-from oeleo_gui.engine.lab.overview import InstrumentRow, LabOverview
+from oeleo_gui.engine.lab.format import (
+    MAX_TEXT,
+    RECORD_MAX_BYTES,
+    is_record_name,
+    utc_from_timestamp,
+)
+from oeleo_gui.engine.lab.overview import InstrumentRow, LabOverview, Verdict
 from oeleo_gui.engine.lab.parsing import parse_record, unreadable
 from oeleo_gui.engine.settings.config import Settings
 
@@ -70,6 +76,7 @@ def read_overview(
             problems.append(f"{exc.title} {exc.hint}".strip())
         finally:
             source.close()
+    rows = told_apart(rows)
     rows.sort(key=lambda r: (r.verdict.severity, r.name.casefold(), r.key))
     return LabOverview(
         checked_at=now,
@@ -77,6 +84,22 @@ def read_overview(
         locations=tuple(s.description for s in sources),
         problems=tuple(problems),
     )
+
+
+def told_apart(rows: Sequence[InstrumentRow]) -> list[InstrumentRow]:
+    """Rows of instruments that share a name (two configurations, see `ownership`) get their
+    computer and source folder after it, so a lab manager can tell which is which."""
+    count: dict[str, int] = {}
+    for row in rows:
+        count[row.name.casefold()] = count.get(row.name.casefold(), 0) + 1
+    apart = []
+    for row in rows:
+        if count[row.name.casefold()] > 1 and row.verdict is not Verdict.UNREADABLE:
+            source = dict(row.settings).get("Source folder", "")
+            detail = ", ".join(part for part in (row.computer, source) if part) or row.key
+            row = dataclasses.replace(row, name=f"{row.name} ({detail})"[:MAX_TEXT])
+        apart.append(row)
+    return apart
 
 
 def read_records(connector: Connector, *, now: datetime) -> list[InstrumentRow]:
