@@ -72,6 +72,20 @@ def test_lock_and_unlock_by_path(lab: Path, capsys) -> None:
     assert [p.name for p in data_files(lab / "pub")] == ["cell 1.res"]
 
 
+def test_a_file_locked_before_it_exists_stays_locked_when_it_appears(lab: Path, capsys) -> None:
+    """Typed from the .env's folder like an existing file, a lock on a file the instrument has
+    not written yet is stored under the name the file will have (found black-box)."""
+    assert main(["lock", "raw/calibration.res"]) == 0
+    assert "calibration.res  (not in the source folder yet" in capsys.readouterr().out
+    old = time.time() - 86400
+    (lab / "raw" / "calibration.res").write_text("never to the server")
+    os.utime(lab / "raw" / "calibration.res", (old, old))
+    assert main(["sync", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "calibration.res" not in [r["rel_path"] for r in summary["copied"]]
+    assert not (lab / "pub" / "calibration.res").exists()
+
+
 def test_a_big_first_run_lists_a_screenful_of_copies(lab: Path, capsys) -> None:
     old = time.time() - 86400
     for i in range(30):
@@ -99,9 +113,16 @@ def test_preview_and_check(lab: Path, capsys) -> None:
     main(["sync"])
     capsys.readouterr()
     (lab / "pub" / "cell_2.res").write_text("tampered")
-    assert main(["check", "--json"]) == 0
+    assert main(["check", "--json"]) == 1  # something differs: a script or monitor sees it
     report = json.loads(capsys.readouterr().out)
     assert report["out_of_sync"] == ["cell_2.res"] and report["in_sync"] == ["cell 1.res"]
+    (lab / "pub" / "cell_2.res").write_text("cell_2.res")
+    assert main(["lock", "raw/cell 1.res"]) == 0
+    (lab / "pub" / "cell 1.res").unlink()  # locked: its absence is no difference
+    capsys.readouterr()
+    assert main(["check", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["missing"] == [] and report["locked"] == ["cell 1.res"]
 
 
 def test_bad_env_exits_2_with_every_problem_and_no_traceback(lab: Path, capsys) -> None:

@@ -242,6 +242,14 @@ def test_check_finds_files_missing_at_the_destination(lab: Path, capsys) -> None
     assert "1 missing (e.g. cell_2.res)" in str(report["summary"])
 
 
+def test_check_does_not_count_a_locked_file_as_missing(lab: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run(lab, "lock", str(lab / "raw" / "cell_2.res"))  # a technician's choice: never copied
+    sync(lab, capsys)
+    assert not (lab / "pub" / "cell_2.res").exists()
+    code, report = status(lab, capsys, "--check")
+    assert code == 0 and report["safe"] is True, report
+
+
 def test_status_starts_without_qt_or_network_libraries(lab: Path) -> None:
     code = (
         "import sys\n"

@@ -14,6 +14,7 @@ from oeleo_gui.engine.bookkeeping.rows import FileStateRow
 from oeleo_gui.engine.bookkeeping.store import FileListStore
 from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import FileCode, FileState
+from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.units import format_size
 
@@ -104,16 +105,36 @@ def _state_fields(state: FileStateRow | None) -> dict[str, object]:
 
 
 def to_rel_path(path: str, source: Path) -> str:
-    """A path typed by a technician (absolute, relative, Windows slashes) -> the database key."""
-    candidate = Path(path)
-    if not candidate.is_absolute() and candidate.exists():
-        candidate = candidate.resolve()  # typed relative to the current folder
+    """A path typed by a technician (absolute, relative, Windows slashes) -> the database key.
+
+    A relative path is taken from the current folder when it points into the source folder
+    there (`data/run1.csv` typed beside the .env), whether or not the file exists yet (a lock
+    set before the instrument writes it); otherwise it is relative to the source folder."""
+    typed = path.replace("\\", "/")
+    candidate = Path(typed)
+    if not candidate.is_absolute():
+        here = Path.cwd() / candidate
+        if _inside(here, source) or candidate.exists():
+            candidate = here
     if candidate.is_absolute():
         try:
-            return candidate.resolve().relative_to(source.resolve()).as_posix()
+            return _resolved(candidate).relative_to(source.resolve()).as_posix()
         except ValueError:
             raise ValueError(f"{path} is not inside the source folder {source}") from None
-    return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
+    return PurePosixPath(typed).as_posix().removeprefix("./")
+
+
+def _resolved(path: Path) -> Path:
+    """`path` with links and `..` resolved, also for a file that does not exist yet."""
+    return path.parent.resolve() / path.name
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        _resolved(path).relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def cmd_set_code(args: argparse.Namespace, settings: Settings, code: FileCode) -> int:
@@ -127,5 +148,7 @@ def cmd_set_code(args: argparse.Namespace, settings: Settings, code: FileCode) -
     with FileListStore(settings.db_path) as store:
         store.set_code(rel_paths, code)
     for rel in rel_paths:
-        print(f"{code.label}: {rel}")
+        missing = not source_path(settings.source, rel).exists()
+        note = "  (not in the source folder yet: kept for when it appears)" if missing else ""
+        print(f"{code.label}: {visible(rel)}{note}")
     return EXIT_OK

@@ -12,6 +12,7 @@ from oeleo_gui.cli.common import (
     make_engine,
 )
 from oeleo_gui.cli.output import TerminalReporter, print_json, print_summary
+from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import CancelToken
 from oeleo_gui.engine.settings.config import Settings
 
@@ -61,14 +62,37 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every selected file is at the destination as it is here (locked files
+    aside); 1 when some are missing, differ or could not be read (for scripts and monitors)."""
     engine = make_engine(settings)
     try:
         report = engine.check(update_db=args.update_db, full=args.full)
     finally:
         engine.close()
+    differs = bool(report.missing or report.out_of_sync or report.errors)
     if args.json:
         print_json(report)
-        return EXIT_OK
+        return EXIT_FAILED if differs else EXIT_OK
+    print(f"local files:               {report.local_files}")
+    print(f"present at destination:    {len(report.present)}")
+    print(f"in sync:                   {len(report.in_sync)}")
+    print(f"out of sync:               {len(report.out_of_sync)}")
+    print(f"missing at destination:    {len(report.missing)}")
+    if report.locked:
+        print(f"locked (never copied):     {len(report.locked)}")
+    for name in report.out_of_sync:
+        print(f"  out of sync: {visible(name)}")
+    for name in report.missing:
+        print(f"  missing:     {visible(name)}")
+    for r in report.errors:
+        print(f"  unreadable:  {visible(r.rel_path)} ({visible(r.reason)})")
+    if report.swept_temp_files:
+        print(f"removed {report.swept_temp_files} stale temporary file(s) at the destination")
+    if report.db_updated:
+        print("database updated (locked files kept their lock)")
+        if report.missing or report.out_of_sync:
+            print("the next sync copies what is missing or differs")
+    return EXIT_FAILED if differs else EXIT_OK
     print(f"local files:               {report.local_files}")
     print(f"present at destination:    {len(report.present)}")
     print(f"in sync:                   {len(report.in_sync)}")

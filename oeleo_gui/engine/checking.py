@@ -59,7 +59,12 @@ def compare(
     local_md5: dict[str, str] = {}
     same_size = []
     errors: list[FileResult] = []
+    locked: list[str] = []
     for f in files:
+        row = rows.get(f.rel_path)
+        if row is not None and row.code is FileCode.LOCKED:
+            locked.append(f.rel_path)  # never copied, by a technician's choice: not "missing"
+            continue
         dest = listing.get(name_of(f.rel_path))
         if dest is None:
             missing.append(f.rel_path)
@@ -98,6 +103,7 @@ def compare(
                 out_of_sync.append(f.rel_path)
     if update_db:
         unreadable = {e.rel_path for e in errors}
+        skipped = set(locked)  # their rows (and locks) stay as they are
         out_set = set(out_of_sync) | set(missing)
         store.record_check(
             [
@@ -110,7 +116,7 @@ def compare(
                     f.mtime_ns,
                 )
                 for f in files
-                if f.rel_path not in unreadable
+                if f.rel_path not in unreadable and f.rel_path not in skipped
             ]
         )
     report = CheckReport(
@@ -121,6 +127,7 @@ def compare(
         in_sync=tuple(in_sync),
         out_of_sync=tuple(sorted(out_of_sync)),
         missing=tuple(missing),
+        locked=tuple(locked),
         swept_temp_files=swept,
         db_updated=update_db,
         errors=tuple(errors),

@@ -218,6 +218,7 @@ class CheckReport:
     in_sync: tuple[str, ...] = ()
     out_of_sync: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # not at the destination
+    locked: tuple[str, ...] = ()  # code 2: never copied by choice, so neither missing nor stale
     swept_temp_files: int = 0
     db_updated: bool = False
     errors: tuple[FileResult, ...] = field(default_factory=tuple)

@@ -28,10 +28,21 @@ from oeleo_gui.engine.planner import Decision
 log = logging.getLogger(__name__)
 
 
-def aside_name(rel_path: str, when: datetime) -> str:
-    """`dir/data.csv` -> `dir/data.oeleo-aside-20261124-140203.csv` (keeps the extension last)."""
+def aside_name(rel_path: str, when: datetime, number: int = 1) -> str:
+    """`dir/data.csv` -> `dir/data.oeleo-aside-20261124-140203.csv` (keeps the extension last);
+    the `number`th name of that second gets `-<number>` (`…-140203-2.csv`)."""
     p = PurePosixPath(rel_path)
-    return str(p.with_name(f"{p.stem}.oeleo-aside-{when:%Y%m%d-%H%M%S}{p.suffix}"))
+    again = f"-{number}" if number > 1 else ""
+    return str(p.with_name(f"{p.stem}.oeleo-aside-{when:%Y%m%d-%H%M%S}{again}{p.suffix}"))
+
+
+def free_aside_name(connector: Connector, rel_path: str, when: datetime) -> str:
+    """An aside name nothing has yet: a second move within the same second (a file turned into
+    a folder and back) must not stop the run on a name already taken."""
+    number = 1
+    while connector.stat(target := aside_name(rel_path, when, number)) is not None:
+        number += 1
+    return target
 
 
 def keep_foreign_files(
@@ -69,7 +80,7 @@ def clear_the_way(connector: Connector, store: FileListStore, blocked_rel: str) 
 def _move_aside(
     connector: Connector, store: FileListStore, rel: str, now: datetime, for_file: str
 ) -> str:
-    target = aside_name(rel, now)
+    target = free_aside_name(connector, rel, now)
     external = connector.external_name(rel)
     separator = connector.external_name(rel + "/x")[len(external) : -1]
     copies = [(r, e) for r, e in store.copies_at(external, separator) if r != for_file]

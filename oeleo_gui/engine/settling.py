@@ -4,9 +4,10 @@ A file modified less than `settle_seconds` ago is still being written, so a one-
 export, a file dropped from a USB stick) is never copied half-done. But instruments write one
 file for days: a file that keeps changing for longer than `max_wait_seconds` (counted from the
 run that first saw it waiting, or from its last live copy) gets a verified live copy anyway.
-A file whose size and modification time did not change since the previous run counts as
-settled whatever its timestamp says: instrument PCs' clocks drift, and a file stamped in the
-future would otherwise wait until that date.
+A file stamped in the future (instrument PCs' clocks drift; files come from other machines)
+counts as settled once its size and modification time did not change since the previous run:
+it would otherwise wait until that date. Only then: for a file stamped in the past, runs a
+moment apart (Sync now twice, a watched folder) prove nothing, and its age decides.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def decide_settle(
     max_wait_seconds: float,
 ) -> SettleDecision:
     age = now - f.mtime
-    if age >= settle_seconds or unchanged_since_last_run(f, state):
+    if age >= settle_seconds or (age < 0 and unchanged_since_last_run(f, state)):
         return SettleDecision(Settle.SETTLED, "")
     start = changing_since(state)
     if max_wait_seconds > 0 and start is not None:

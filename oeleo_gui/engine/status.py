@@ -23,7 +23,7 @@ from oeleo_gui.engine.filters import FileFilter
 from oeleo_gui.engine.own_files import own_files
 from oeleo_gui.engine.processes import process_exists
 from oeleo_gui.engine.run_lock import lock_holder
-from oeleo_gui.engine.scanner import scan
+from oeleo_gui.engine.scanner import walk
 from oeleo_gui.engine.scheduler import ScheduleInfo
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.units import format_size, when_text
@@ -119,13 +119,30 @@ def file_statuses(
     """Every file the settings select, and every database row whose file is gone, each with a
     plain state (see `file_status.FileStatusKind`)."""
     snapshot = snapshot if snapshot is not None else read_snapshot(settings.db_path)
-    files = scan(
+    scanned = walk(
         settings.source,
         FileFilter.from_settings(settings),
         recursive=settings.include_subdirs,
         exclude=own_files(settings),  # the .env, the database, the log are never "not copied"
     )
-    return file_statuses_from(settings, files, snapshot, now=clock())
+    statuses = file_statuses_from(settings, scanned.files, snapshot, now=clock())
+    # What the scan could not see (a folder it cannot list, a name that is not UTF-8) fails
+    # as it does in a run: the files there are not safe, and nobody may read "all copied".
+    unseen = [
+        FileStatus(
+            rel_path=what,
+            kind=FileStatusKind.FAILED,
+            reason=why,
+            since=None,
+            last_copied=None,
+            size=None,
+            code=None,
+            source_path=str(settings.source / what),
+            destination="",
+        )
+        for what, why in scanned.problems
+    ]
+    return unseen + statuses
 
 
 def active_schedule(snapshot: Snapshot, now: datetime) -> ScheduleInfo | None:

@@ -240,3 +240,14 @@ def test_live_copy_verdicts_on_a_real_file(tmp_path) -> None:
         str(path), still, still, copied_size=len(copied), copied_md5=_md5(copied)
     )
     assert verdict.accepted and verdict.mtime_ns == 7_000_000_000
+
+
+def test_two_runs_a_moment_apart_do_not_skip_the_settle_time(make_engine, src, dst) -> None:
+    """An export still being written, seen twice within the settle time (Sync now clicked
+    twice): unchanged between the runs proves nothing for a file stamped in the past."""
+    write_file(src, "export.res", "header\n", mtime=None)
+    engine = make_engine(OELEO_SETTLE_SECONDS="60")
+    assert [r.rel_path for r in engine.sync().settling] == ["export.res"]
+    second = engine.sync()
+    assert [r.rel_path for r in second.settling] == ["export.res"] and not second.copied
+    assert not (dst / "export.res").exists()

@@ -183,3 +183,16 @@ def test_a_run_in_another_process_shows_as_syncing(make_engine, src) -> None:
         report = compute_status(engine.settings)
         assert report.state is SafetyState.SYNCING and report.safe
     assert compute_status(engine.settings).state is SafetyState.IDLE
+
+
+def test_a_name_that_is_not_utf8_is_never_all_copied(make_engine, src) -> None:
+    """A name from an old system (`M\\xfcller.res`) fails in the run; the verdict says so too."""
+    write_file(src, "ok.res", "alpha")
+    with open(os.fsencode(src) + b"/M\xfcller.res", "wb") as fh:
+        fh.write(b"data")
+    engine = make_engine()
+    summary = engine.sync()
+    assert [r.rel_path for r in summary.copied] == ["ok.res"] and len(summary.failed) == 1
+    report = compute_status(engine.settings)
+    assert not report.safe and report.state is SafetyState.ERROR
+    assert [c.path for c in report.failed] == ["M\\xfcller.res"]

@@ -298,6 +298,30 @@ def test_a_foreign_destination_file_is_moved_aside_never_lost(make_engine, src, 
     assert by_name["same.res"].moved_aside == ""
 
 
+def test_an_aside_name_already_taken_gets_a_number_and_the_run_goes_on(
+    make_engine, src, dst
+) -> None:
+    """Moved aside twice within one second (a file turned into a folder and back): the second
+    name must not stop the run, and nothing already set aside is touched."""
+    from datetime import datetime, timedelta
+
+    from oeleo_gui.engine.moving_aside import aside_name
+
+    write_file(src, "x.res", "ours")
+    (dst / "x.res").write_bytes(b"someone else's file")
+    start = datetime.now()
+    taken = {aside_name("x.res", start + timedelta(seconds=s)) for s in range(-1, 30)}
+    for name in taken:
+        (dst / name).write_bytes(b"kept earlier")
+    summary = make_engine().sync()
+    assert summary.ok and [r.rel_path for r in summary.copied] == ["x.res"]
+    aside = summary.copied[0].moved_aside
+    assert aside not in taken and aside.endswith("-2.res")
+    assert (dst / aside).read_bytes() == b"someone else's file"
+    assert all((dst / name).read_bytes() == b"kept earlier" for name in taken)
+    assert (dst / "x.res").read_bytes() == b"ours"
+
+
 def test_foreign_files_in_subfolders_are_kept_and_new_folders_are_not_searched(
     make_engine, src, dst, monkeypatch
 ) -> None:
