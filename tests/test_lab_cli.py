@@ -18,7 +18,7 @@ import pytest
 
 from oeleo_gui.engine.settings.config import settings_from_values
 from oeleo_gui.engine.worker import Engine
-from tests.conftest import write_file
+from tests.conftest import unprivileged_or_skip, write_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,15 +44,16 @@ def share(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def instrument(tmp_path: Path, share: Path) -> Iterator[Callable[..., Engine]]:
-    """`instrument(name, clock=None, **env)`: an engine copying its own folder to `share`."""
+    """`instrument(name, clock=None, **env)`: an engine copying its own folder to `share` (the
+    default instrument name, the computer's, for None)."""
     engines: list[Engine] = []
 
-    def make(name: str, clock: Callable[[], float] = time.time, **env: str) -> Engine:
+    def make(name: str | None, clock: Callable[[], float] = time.time, **env: str) -> Engine:
         home = tmp_path / f"pc{len(engines) + 1}"
         source = home / "data"
         source.mkdir(parents=True)
         values = {
-            "OELEO_INSTRUMENT_NAME": name,
+            **({"OELEO_INSTRUMENT_NAME": name} if name is not None else {}),
             "OELEO_BASE_DIR_FROM": str(source),
             "OELEO_BASE_DIR_TO": str(share),
             "OELEO_FILTER_EXTENSION": ".res",
@@ -78,7 +79,7 @@ def test_all_safe_is_exit_0_with_a_table_and_json(
     done = lab("lab", "--dir", str(share))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    header = ["Instrument", "Verdict", "Last", "success", "Waiting", "Oldest", "unsynced"]
+    header = ["Instrument", "Verdict", "Last", "success", "Not", "copied", "Oldest", "unsynced"]
     assert lines[0].split() == [*header, "Reason"]
     assert lines[1].startswith("Cycler 1") and " safe " in lines[1] and "just now" in lines[1]
     assert lines[2].startswith("XRD") and "All 1 file copied" in lines[2]
@@ -211,3 +212,74 @@ def test_serve_answers_on_127_0_0_1_until_interrupted(
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     assert server.returncode == 0
+
+
+def test_a_status_folder_that_may_not_be_read_is_said_so(
+    instrument: Callable[..., Engine], share: Path, tmp_path: Path
+) -> None:
+    """As a technician's account (root without its file capabilities): it only reads, so it
+    must not speak of writing."""
+    unprivileged = unprivileged_or_skip(tmp_path)
+    assert instrument("Cycler 1").sync().ok
+    status = share / ".oeleo" / "status"
+    status.chmod(0o000)
+    try:
+        done = subprocess.run(
+            [*unprivileged, sys.executable, "-m", "oeleo_gui", "lab", "--dir", str(share)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+            env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+    finally:
+        status.chmod(0o755)
+    assert done.returncode == 1
+    assert f"The status folder {status} cannot be read: no permission to read it." in done.stderr
+    assert "Ask for read access to that folder" in done.stderr
+    assert "write" not in done.stderr and "OELEO_BASE_DIR_TO" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("port in use", "is already in use (another lab --serve, or another program). Choose"),
+        ("--host no-such-host.invalid", "'no-such-host.invalid' given with --host cannot be found"),
+        ("--port 99999", "--port 99999 is not a port number: give one from 1 to 65535"),
+        ("--refresh nan", "--refresh nan is not a number of seconds"),
+    ],
+)
+def test_serve_says_in_words_why_it_cannot_start_with_exit_2(
+    share: Path, option: str, said: str
+) -> None:
+    """Not uvicorn's log line and its exit 3 (which means "another run is copying")."""
+    pytest.importorskip("uvicorn", reason="the web page needs the server extra")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = ["--port", port] if option == "port in use" else option.split()
+        done = lab("lab", "--serve", "--dir", str(share), *args)
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "Lab overview on" not in done.stdout
+    assert "Traceback" not in done.stderr and "Unexpected error" not in done.stderr
+
+
+def test_two_configurations_with_the_default_name_are_both_shown(
+    instrument: Callable[..., Engine], share: Path
+) -> None:
+    """One PC, two configurations, no OELEO_INSTRUMENT_NAME: the failing one is not hidden."""
+    assert instrument(None).sync().ok
+    failing = instrument(None, OA_INCLUDE_SUBDIRS="yes")
+    write_file(failing.settings.source, "a/t.res", "first")
+    write_file(failing.settings.source, "b/t.res", "second")
+    assert failing.sync().failed
+    done = lab("lab", "--dir", str(share), "--json")
+    assert done.returncode == 1
+    rows = json.loads(done.stdout)["instruments"]
+    assert [row["verdict"] for row in rows] == ["behind", "safe"]
+    assert str(failing.settings.source) in rows[0]["name"]  # told apart by their folders
+    assert rows[0]["name"] != rows[1]["name"]
+    assert "could not be copied" in rows[0]["reason"]

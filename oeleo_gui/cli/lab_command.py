@@ -6,7 +6,8 @@ serves the same table as a read-only web page instead (the optional `server` ext
 
 Exit codes: 0 every instrument is safe; 1 at least one is behind, in error, silent or has an
 unreadable record, none has reported yet, or a status folder could not be read; 2 a usage error
-(a folder that does not exist, no configuration, the web page's extra not installed).
+(a folder that does not exist, no configuration, the web page's extra not installed, a --port
+or --host the page cannot listen on).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import shutil
 import sys
 import unicodedata
@@ -31,7 +33,7 @@ COLUMNS = (
     ("name", "Instrument", 28),
     ("verdict", "Verdict", 17),
     ("last_success", "Last success", 14),
-    ("waiting", "Waiting", 7),
+    ("not_copied", "Not copied", 10),
     ("oldest_unsynced", "Oldest unsynced", 30),
     ("reason", "Reason", 0),  # the rest of the line
 )
@@ -66,19 +68,36 @@ def sources_for(
     return lambda: [configured_source(settings)]
 
 
+def serve_options_problem(args: argparse.Namespace) -> str:
+    """What is wrong with --port or --refresh, in words ("" when nothing)."""
+    if not 0 <= args.port <= 65535:
+        return f"--port {args.port} is not a port number: give one from 1 to 65535 (default 8765)."
+    if not math.isfinite(args.refresh) or args.refresh <= 0:
+        return f"--refresh {args.refresh:g} is not a number of seconds: give one such as 30."
+    return ""
+
+
 def _serve(args: argparse.Namespace, make_sources: Callable[[], list[Connector]]) -> int:
+    problem = serve_options_problem(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     try:
         from oeleo_gui.server.app import make_app
-        from oeleo_gui.server.serve import serve_forever
+        from oeleo_gui.server.serve import AddressUnusable, listen, page_url, serve_forever
     except ImportError as exc:  # not installed, or the technician's executable (left out)
         log.debug("the web page cannot start: %s", exc)
         print(f"{SERVER_EXTRA_HINT}.", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        sockets = listen(args.host, args.port)
+    except AddressUnusable as exc:
+        print(f"The lab overview page cannot start: {exc.title} {exc.hint}", file=sys.stderr)
+        return EXIT_USAGE
     app = make_app(lambda: read_overview(make_sources()), refresh_seconds=args.refresh)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Lab overview on http://{shown}:{args.port}/ (read-only; Ctrl+C stops it)")
+    print(f"Lab overview on {page_url(sockets)} (read-only; Ctrl+C stops it)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
-        serve_forever(app, host=args.host, port=args.port)
+        serve_forever(app, sockets)
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from oeleo_gui.engine.connectors.base import Connector
 from oeleo_gui.engine.lab.format import record_file_name, utc_from_timestamp
 from oeleo_gui.engine.lab.overview import LabOverview
+from oeleo_gui.engine.lab.ownership import config_key
 from oeleo_gui.engine.lab.reading import configured_source, read_overview
 from oeleo_gui.engine.settings.config import Settings
 
@@ -137,8 +138,16 @@ class LabMenu(QObject):
     def _on_reader_loaded(self, overview: LabOverview) -> None:
         settings = self._app.settings
         if settings is not None:
-            own = record_file_name(settings.instrument_file_stem)
-            self.show_action(any(row.key != own for row in overview.rows))
+            own_file, own_key = (
+                record_file_name(settings.instrument_file_stem),
+                config_key(settings),
+            )
+            self.show_action(
+                any(
+                    row.config_key != own_key if row.config_key else row.key != own_file
+                    for row in overview.rows
+                )
+            )
         if self.window is not None:
             self.window.show_overview(overview)
 

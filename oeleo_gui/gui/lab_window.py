@@ -26,14 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oeleo_gui.engine.lab.overview import FileNote, InstrumentRow, LabOverview, Verdict
-from oeleo_gui.engine.units import format_duration
+from oeleo_gui.engine.lab.overview import (
+    FileNote,
+    InstrumentRow,
+    LabOverview,
+    Verdict,
+    ago,
+    duration_words,
+)
 
 COLUMNS = (
     ("name", "Instrument"),
     ("verdict", "Verdict"),
     ("last_success", "Last successful run"),
-    ("waiting", "Files waiting"),
+    ("not_copied", "Not copied"),
     ("oldest_unsynced", "Oldest unsynced"),
     ("reason", "Reason"),
 )
@@ -67,7 +73,7 @@ def sort_values(row: InstrumentRow) -> dict[str, object]:
         "name": row.name.casefold(),
         "verdict": row.verdict.severity,
         "last_success": row.last_success.timestamp() if row.last_success else float("-inf"),
-        "waiting": row.files_waiting,
+        "not_copied": row.files_not_copied,
         "oldest_unsynced": oldest.timestamp() if oldest else float("inf"),
         "reason": row.reason.casefold(),
     }
@@ -89,17 +95,15 @@ def details_text(row: InstrumentRow) -> str:
     counts = row.counts
     lines = [f"{row.name}: {row.verdict.label}", "", "Why:"]
     lines += [f"  • {reason}" for reason in (row.reasons or (row.reason,))]
-    waiting = (
-        f"Files waiting ({counts.get('waiting', 0)} being written, {counts.get('live', 0)} live, "
-        f"{counts.get('not_copied', 0)} new or changed):"
-    )
-    lines += ["", waiting, *files(row.waiting + row.live)]
-    lines += ["", f"Files failing ({counts.get('failed', 0)}):", *files(row.failed)]
+    lines += ["", f"{row.not_copied_text}."]
+    waiting = counts.get("waiting", 0) + counts.get("live", 0)
+    lines += ["", f"Being written, held open or live ({waiting}):", *files(row.waiting + row.live)]
+    lines += ["", f"Failing ({counts.get('failed', 0)}):", *files(row.failed)]
     lines += [
         "",
         f"Computer: {row.computer or '—'}   oeleo-gui {row.app_version or '—'}",
-        f"Record written: {when(row.written_at)}   runs every "
-        f"{format_duration(row.interval_seconds)}",
+        f"Record written: {when(row.written_at)} ({ago(row.written_at, row.checked_at)})   "
+        f"runs every {duration_words(row.interval_seconds)}",
         f"Last run: {when(row.last_run)}   last successful run: {when(row.last_success)}   "
         f"next run: {when(row.next_run) if row.next_run else 'none scheduled'}",
         f"Files matched / copied / locked: {counts.get('matched', 0)} / "
@@ -199,7 +203,7 @@ class LabWindow(QWidget):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
-                if column == "waiting":
+                if column == "not_copied":
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )

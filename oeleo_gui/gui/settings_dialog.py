@@ -11,6 +11,11 @@ the technician may keep it in `.env` instead (`ask_keep_in_env`). "Test connecti
 unknown SSH host key is shown with its fingerprint and stored only when the technician says so
 (`ask_trust_host_key`), a changed one only as a warning. Imports engine modules only; never
 bookkeeping or connectors.
+
+The file is read as the engine reads it (`envfile.read_env_values`: UTF-8, or UTF-16 with its
+BOM, which `save_env` keeps). A file that cannot be read (saved as "ANSI", no permission) still
+opens the dialog: it says which file and what to do, and the form stays empty and disabled, so
+nothing can be saved over the file's content.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from dotenv import dotenv_values
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -56,6 +60,7 @@ from oeleo_gui.gui.connection_tester import ConnectionTester, TestStatus
 from oeleo_gui.gui.match_count import SOURCE_NAMES, MatchCount, MatchCounter
 from oeleo_gui.gui.secret_fields import SaveCancelled, SecretFields
 from oeleo_gui.gui.setting_field import LABELS, SettingField, in_field_words
+from oeleo_gui.gui.settings_file import read_file_values
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +101,7 @@ class SettingsDialog(QDialog):
         self.env_file = Path(env_file)
         self.setWindowTitle("oeleo-gui settings")
         self.setMinimumWidth(680)
-        raw = dotenv_values(self.env_file) if self.env_file.is_file() else {}
+        raw, self.read_problem = read_file_values(self.env_file)
         self._file_values: dict[str, str | None] = {
             k: v for k, v in raw.items() if k.startswith(OWNED_PREFIXES)
         }
@@ -116,7 +121,8 @@ class SettingsDialog(QDialog):
         self.secrets.load(self.values())
         self._on_kind_changed()
         self.validate()
-        self.match_counter.request(self.values())
+        if not self.read_problem:
+            self.match_counter.request(self.values())
 
     # --- building --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -124,6 +130,14 @@ class SettingsDialog(QDialog):
         where = QLabel(f"Settings file: {self.env_file}", self)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
+        self.read_note = QLabel(self.read_problem, self)
+        self.read_note.setObjectName("read_problem")
+        self.read_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_note.setWordWrap(True)
+        self.read_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.read_note.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.read_note.setVisible(bool(self.read_problem))
+        layout.addWidget(self.read_note)
         self.secret_note = QLabel(self)
         self.secret_note.setWordWrap(True)
         layout.addWidget(self.secret_note)
@@ -162,6 +176,9 @@ class SettingsDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        if self.read_problem:  # an empty form must never be saved over the file's content
+            self.tabs.setEnabled(False)
+            self.test_button.setEnabled(False)
         in_env = [f.variable.name for f in self.fields.values() if f.move_to_keyring is not None]
         self.secret_note.setVisible(bool(in_env))
         if in_env:
@@ -245,6 +262,9 @@ class SettingsDialog(QDialog):
     def validate(self) -> dict[str, str]:
         """Show every field's reason; Save is enabled only when there is none. Returns them."""
         self._validation_timer.stop()
+        if self.read_problem:  # the form is empty: its reasons would only distract
+            self.save_button.setEnabled(False)
+            return {}
         values = self.values()
         reasons = check_values(values, env_file=self.env_file)
         for name, field in self.fields.items():
@@ -304,7 +324,7 @@ class SettingsDialog(QDialog):
     @Slot()
     def save(self) -> bool:
         """Check, store secrets in the keyring, write `.env`; True when saved."""
-        if self.validate():
+        if self.read_problem or self.validate():
             return False
         values = self.values()
         try:
@@ -330,6 +350,8 @@ class SettingsDialog(QDialog):
     @Slot()
     def test_connection(self) -> None:
         """Test the destination of the settings as typed, in the background."""
+        if self.read_problem:
+            return
         values = {k: v for k, v in self.values().items() if v.strip()}
         try:
             settings = settings_from_values(values, self.env_file)

@@ -92,7 +92,8 @@ def test_details_name_everything_the_record_says() -> None:
         now=NOW,
     )
     text = details_text(row)
-    assert "Files failing (1):\n  • scan 7.res — refused (since " in text
+    assert "Not copied: 2 (1 being written or held open, 1 failing)." in text
+    assert "Failing (1):\n  • scan 7.res — refused (since " in text
     assert "  • scan 8.res — being written" in text
     assert "Computer: LAB-PC-7" in text and "Status folder: /share/.oeleo/status" in text
     assert "source folder: C:\\data" in text
@@ -141,3 +142,23 @@ def test_with_other_instruments_the_window_opens_with_the_table(  # type: ignore
     assert app.lab_menu.reader.thread.isFinished()
     app.lab_menu._on_engine_run_finished(None)  # a run's end arriving after quitting
     assert not app.lab_menu.reader.thread.isRunning()
+
+
+def test_the_window_and_the_command_say_an_age_the_same_way(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A report 26 h old: "26 h ago" in the tray's table and details as in `oeleo-gui lab`."""
+    from oeleo_gui.cli.lab_command import table_lines
+
+    put(tmp_path, "sem", make_record("SEM", age=26 * 3600 + 240))
+    overview = read_overview([folder_source(tmp_path)], clock=lambda: NOW.timestamp())
+    window = LabWindow()
+    qtbot.addWidget(window)
+    window.show_overview(overview)
+    columns = [window.table.horizontalHeaderItem(c).text() for c in range(6)]
+    last_success = window.table.item(0, columns.index("Last successful run")).text()
+    assert last_success == "26 h ago"
+    assert window.table.item(0, columns.index("Not copied")).text() == "0"
+    assert window.table.item(0, columns.index("Reason")).text().startswith("No report for 26 h ")
+    window.table.selectRow(0)
+    assert "(26 h ago)" in window.details.toPlainText()  # when the record was written
+    line = table_lines(overview.rows, 200)[1]
+    assert " 26 h ago " in line and "No report for 26 h " in line

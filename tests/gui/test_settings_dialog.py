@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 
 from oeleo_gui.engine.connection_test import ConnectionResult
+from oeleo_gui.engine.settings.config import load_settings
 from oeleo_gui.engine.settings.secret_store import SERVICE_NAME
 from oeleo_gui.gui.settings_dialog import SettingsDialog
 
@@ -267,3 +268,45 @@ def test_missing_env_file_is_created(qtbot, folders: Path) -> None:  # type: ign
         "OELEO_FILTER_EXTENSION": ".csv",
         "OELEO_BASE_DIR_TO": str(folders / "backup"),
     }
+
+
+def test_a_utf16_env_opens_shows_its_values_and_stays_utf16(qtbot, folders: Path) -> None:  # type: ignore[no-untyped-def]
+    """Notepad's "Unicode": the dialog reads it as the engine does and saves it back as it was."""
+    env_file = folders / ".env"
+    text = hand_written(folders).replace("\n", "\r\n")
+    env_file.write_bytes(text.encode("utf-16"))  # with its BOM, as Notepad writes it
+    dialog = make_dialog(qtbot, env_file)
+    assert not dialog.read_note.isVisibleTo(dialog)
+    assert line_edit(dialog, "OELEO_BASE_DIR_FROM").text() == str(folders / "data")
+    assert line_edit(dialog, "OA_HOURS_SLEEP").text() == "0.5"
+    assert dialog.save_button.isEnabled()
+    qtbot.keyClicks(line_edit(dialog, "OA_HOURS_SLEEP"), "5")  # 0.5 -> 0.55
+    assert dialog.save()
+    data = env_file.read_bytes()
+    assert data.startswith(b"\xff\xfe")  # still UTF-16 with its BOM
+    expected = text.replace("OA_HOURS_SLEEP = 0.5", "OA_HOURS_SLEEP = 0.55")
+    assert data.decode("utf-16") == expected
+    settings = load_settings(env_file, environ={})  # the engine reads what was saved
+    assert settings.run_interval_seconds == pytest.approx(0.55 * 3600)
+    assert settings.source == folders / "data"
+
+
+def test_an_ansi_env_opens_says_to_save_it_as_utf8_and_is_never_overwritten(  # type: ignore[no-untyped-def]
+    qtbot, folders: Path
+) -> None:
+    env_file = folders / ".env"
+    original = (hand_written(folders) + "OELEO_INSTRUMENT_NAME=Prüfstand Süd\n").encode("cp1252")
+    env_file.write_bytes(original)
+    dialog = make_dialog(qtbot, env_file)
+    dialog.show()
+    note = dialog.read_note.text()
+    assert dialog.read_note.isVisible()
+    assert str(env_file) in note
+    assert "line 13" in note  # the line with ü
+    assert "Encoding to UTF-8" in note
+    assert "Nothing in the file was changed." in note
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.tabs.isEnabled()  # nothing can be typed into a form that cannot be saved
+    assert not dialog.save()
+    assert env_file.read_bytes() == original
+    assert not env_file.with_name(".env.bak").exists()

@@ -3,7 +3,10 @@ silent, or an unreadable record) and the reason in words, and `classify`, the on
 what a status record says, and how old it is, into that verdict.
 
 Rows carry text from records as text, cut to `format.MAX_TEXT`: whoever shows it escapes it.
-`cells()` is the table in words that `oeleo-gui lab`, the web page and the tray all show.
+`cells()` is the table in words that `oeleo-gui lab`, the web page and the tray all show; ages
+and durations in it, in the reasons and in the tray's details all come from `duration_words`.
+A record dated more than `CLOCK_TOLERANCE_SECONDS` ahead of this computer's clock cannot tell
+whether its PC has gone silent: it is never "safe".
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ SILENT_FACTOR = 2.0
 """An instrument is silent when its record is older than this many of its intervals."""
 MIN_INTERVAL_SECONDS = 300.0
 """The interval assumed for silence when an instrument runs (almost) continuously."""
+CLOCK_TOLERANCE_SECONDS = 300.0
+"""A record dated further ahead than this was written by a PC whose clock runs ahead."""
 COUNTS = ("matched", "copied", "waiting", "live", "failed", "locked", "not_copied")
 
 
@@ -82,12 +87,18 @@ class InstrumentRow:
     failed: tuple[FileNote, ...] = ()
     live: tuple[FileNote, ...] = ()
     settings: tuple[tuple[str, str], ...] = ()  # (label, value) pairs, for the details
+    config_key: str = ""  # which configuration wrote it ("" before records had one)
 
     @property
-    def files_waiting(self) -> int:
+    def files_not_copied(self) -> int:
         """Files not yet safely at the destination, whatever the reason: new or changed, still
         being written or held open, only a live copy there, or failing."""
         return sum(self.counts.get(k, 0) for k in ("not_copied", "waiting", "live", "failed"))
+
+    @property
+    def not_copied_text(self) -> str:
+        """The "Not copied" column's number in words, by reason (the details' heading)."""
+        return not_copied_words(self.counts)
 
     def cells(self) -> dict[str, str]:
         """The table's columns in words: the CLI, the web page and the tray show these."""
@@ -95,12 +106,13 @@ class InstrumentRow:
         if self.oldest_unsynced is not None:
             oldest = self.oldest_unsynced.path
             if self.oldest_unsynced.since is not None:
-                oldest += f" ({_ago(self.oldest_unsynced.since, self.checked_at)})"
+                oldest += f" ({ago(self.oldest_unsynced.since, self.checked_at)})"
+        unreadable = self.verdict is Verdict.UNREADABLE
         return {
             "name": self.name,
             "verdict": self.verdict.label,
-            "last_success": _ago(self.last_success, self.checked_at),
-            "waiting": str(self.files_waiting) if self.verdict is not Verdict.UNREADABLE else "",
+            "last_success": "" if unreadable else ago(self.last_success, self.checked_at),
+            "not_copied": "" if unreadable else str(self.files_not_copied),
             "oldest_unsynced": oldest,
             "reason": self.reason,
         }
@@ -127,13 +139,15 @@ class InstrumentRow:
             "last_success": to_iso(self.last_success),
             "next_run": to_iso(self.next_run),
             "interval_seconds": self.interval_seconds,
-            "files_waiting": self.files_waiting,
+            "files_not_copied": self.files_not_copied,
+            "not_copied_text": self.not_copied_text,
             "counts": dict(self.counts),
             "oldest_unsynced": oldest,
             "waiting": notes(self.waiting),
             "failed": notes(self.failed),
             "live": notes(self.live),
             "settings": [list(pair) for pair in self.settings],
+            "config_key": self.config_key,
             "cells": self.cells(),
         }
 
@@ -166,11 +180,37 @@ class LabOverview:
         }
 
 
-def _ago(moment: datetime | None, now: datetime) -> str:
+def duration_words(seconds: float) -> str:
+    """`90` -> `2 min`, `5400` -> `1.5 h`, `94000` -> `26 h`, `200000` -> `2 days`: the lab
+    overview's one way of saying an age or an interval (tenths of an hour only below 10 h)."""
+    if 10 * 3600 <= seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return format_duration(seconds)
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """`26 h ago`, `just now`, `never`; a moment ahead of `now` (a clock that runs ahead) says
+    so instead of passing for "just now"."""
     if moment is None:
         return "never"
     seconds = (now - moment).total_seconds()
-    return "just now" if seconds < 60 else f"{format_duration(seconds)} ago"
+    if seconds < -CLOCK_TOLERANCE_SECONDS:
+        return f"{duration_words(-seconds)} in the future"
+    return "just now" if seconds < 60 else f"{duration_words(seconds)} ago"
+
+
+def not_copied_words(counts: Mapping[str, int]) -> str:
+    """`3 not copied: 1 new or changed, 1 being written, 1 failing` (only the reasons there)."""
+    parts = [
+        (counts.get("not_copied", 0), "new or changed"),
+        (counts.get("waiting", 0), "being written or held open"),
+        (counts.get("live", 0), "only a live copy there"),
+        (counts.get("failed", 0), "failing"),
+    ]
+    total = sum(n for n, _ in parts)
+    if not total:
+        return "Not copied: none"
+    return f"Not copied: {total} (" + ", ".join(f"{n} {what}" for n, what in parts if n) + ")"
 
 
 def classify(
@@ -182,22 +222,35 @@ def classify(
     written_at: datetime | None,
     interval_seconds: float,
     now: datetime,
+    last_success: datetime | None = None,
 ) -> tuple[Verdict, str]:
     """The verdict and its reason in words: error when copying has stopped (the last run
     stopped, the setup cannot work), behind when files wait or fail while the rest is copied.
-    Silence wins: a record older than twice its interval says nothing about now."""
+    Silence wins: a record older than twice its interval says nothing about now. A record
+    dated ahead of `now` (its PC's clock runs ahead) could never fall silent, and one that says
+    safe without any successful run contradicts itself: neither is safe."""
     said = reasons[0] if reasons else summary
     age = (now - written_at).total_seconds() if written_at is not None else float("inf")
     interval = max(interval_seconds, MIN_INTERVAL_SECONDS)
     if age > SILENT_FACTOR * interval:
         reason = (
-            f"No report for {format_duration(age)} (expected every "
-            f"{format_duration(interval_seconds)}): the PC may be off, oeleo-gui closed or the "
+            f"No report for {duration_words(age)} (expected every "
+            f"{duration_words(interval_seconds)}): the PC may be off, oeleo-gui closed or the "
             "network down."
         )
         return Verdict.SILENT, reason + (f" Last report: {said}" if said else "")
+    if age < -CLOCK_TOLERANCE_SECONDS:
+        reason = (
+            f"This PC's clock is ahead by {duration_words(-age)}; its silence cannot be judged "
+            "until the clock is set right (Windows: Settings > Time & language > Sync now)."
+        )
+        return Verdict.BEHIND, reason + (f" Last report: {said}" if said else "")
     if stopped:
         return Verdict.ERROR, said or "copying has stopped"
+    if safe and last_success is None:
+        return Verdict.BEHIND, (
+            "The record says all is copied but names no successful run; check oeleo-gui on that PC."
+        )
     if safe:
         return Verdict.SAFE, summary or "all files copied"
     return Verdict.BEHIND, said or "files are waiting to be copied"

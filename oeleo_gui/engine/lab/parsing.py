@@ -3,15 +3,33 @@
 A record that is not UTF-8 JSON, was cut off, has the wrong shape, NaN for a number, or text
 where a time belongs becomes an "unreadable record" row saying why, never an exception. Text is
 cut to `MAX_TEXT` and lists to `LISTED_FILES`, so one odd record cannot swamp a page.
+
+The instrument wrote its reasons with times of its day bare ("last run 08:09"); read on another
+day, they get the record's date (`dated`), or a day-old record would seem to speak of today.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from oeleo_gui.engine.lab.format import LISTED_FILES, MAX_TEXT, RECORD_KIND, from_iso
 from oeleo_gui.engine.lab.overview import COUNTS, FileNote, InstrumentRow, Verdict, classify
+
+# A bare `HH:MM`, not already after a day and month ("04 May 08:09", as the instrument writes
+# times of other days) and not part of a longer number or time.
+_BARE_TIME = re.compile(r"(?<![\d:.])(?<!\d\d [A-Za-z]{3} )(?:[01]\d|2[0-3]):[0-5]\d(?![\d:])")
+
+
+def dated(text: str, written_at: datetime, now: datetime) -> str:
+    """`text` with the record's date before each bare time, unless it was written today (on
+    its own clock's day)."""
+    if written_at.date() == now.astimezone(written_at.tzinfo).date():
+        return text
+    day = f"{written_at:%d %b}"
+    return _BARE_TIME.sub(lambda m: f"{day} {m.group(0)}", text)
 
 
 def unreadable(name: str, location: str, now: datetime, why: str) -> InstrumentRow:
@@ -56,13 +74,20 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
     if not isinstance(safe, bool):
         raise _Malformed("status.safe is not true/false")
     written_at = from_iso(top.text("written_at", required=True))
+    if written_at is None:  # required text: never; says so to the type checker
+        raise _Malformed("written_at is missing")
+
+    def day_of_record(text: str) -> str:
+        return dated(text, written_at, now)
+
     interval = top.number("interval_seconds")
     state = status.text("state", required=True)
     stopped = status.get("stopped", state == "error")  # a record without it: its state says
     if not isinstance(stopped, bool):
         raise _Malformed("status.stopped is not true/false")
-    summary = status.text("summary")
-    reasons = tuple(_texts(status.get("reasons", []), "status.reasons"))
+    summary = day_of_record(status.text("summary"))
+    reasons = tuple(map(day_of_record, _texts(status.get("reasons", []), "status.reasons")))
+    last_success = from_iso(top.get("last_success"))
     counts = _Obj(status.get("counts", {}), "status.counts")
     oldest = status.get("oldest_unsynced")
     settings = _Obj(top.get("settings", {}), "settings")
@@ -74,6 +99,7 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
         written_at=written_at,
         interval_seconds=interval,
         now=now,
+        last_success=last_success,
     )
     return InstrumentRow(
         key=name,
@@ -89,15 +115,18 @@ def _row(name: str, record: object, location: str, now: datetime) -> InstrumentR
         reasons=reasons,
         written_at=written_at,
         last_run=from_iso(top.get("last_run")),
-        last_success=from_iso(top.get("last_success")),
+        last_success=last_success,
         next_run=from_iso(top.get("next_run")),
         interval_seconds=interval,
         counts={key: int(counts.number(key)) for key in COUNTS},
-        oldest_unsynced=_note(oldest, "oldest_unsynced") if oldest is not None else None,
-        waiting=_notes(status.get("waiting", []), "status.waiting"),
-        failed=_notes(status.get("failed", []), "status.failed"),
-        live=_notes(status.get("live", []), "status.live"),
+        oldest_unsynced=(
+            _note(oldest, "oldest_unsynced", day_of_record) if oldest is not None else None
+        ),
+        waiting=_notes(status.get("waiting", []), "status.waiting", day_of_record),
+        failed=_notes(status.get("failed", []), "status.failed", day_of_record),
+        live=_notes(status.get("live", []), "status.live", day_of_record),
         settings=tuple((_cut(k), _cut(_plain(v))) for k, v in settings.items()),
+        config_key=top.text("config"),
     )
 
 
@@ -150,16 +179,16 @@ def _texts(value: object, where: str) -> list[str]:
     return [_cut(v) for v in value[:LISTED_FILES]]
 
 
-def _note(value: object, where: str) -> FileNote:
+def _note(value: object, where: str, day_of_record: Callable[[str], str]) -> FileNote:
     obj = _Obj(value, where)
     return FileNote(
         path=obj.text("path", required=True),
-        reason=obj.text("reason"),
+        reason=day_of_record(obj.text("reason")),
         since=from_iso(obj.get("since")),
     )
 
 
-def _notes(value: object, where: str) -> tuple[FileNote, ...]:
+def _notes(value: object, where: str, day_of_record: Callable[[str], str]) -> tuple[FileNote, ...]:
     if not isinstance(value, list):
         raise _Malformed(f"{where} is not a list")
-    return tuple(_note(v, where) for v in value[:LISTED_FILES])
+    return tuple(_note(v, where, day_of_record) for v in value[:LISTED_FILES])

@@ -7,9 +7,11 @@ as data files are: a temporary name (in the transfer journal, so a crash leaves 
 run does not sweep), verified, then renamed over the record.
 
 It is written when due: the verdict changed, or the record is older than the run interval less a
-margin, so a lab manager sees a fresh record at least once per interval. When it was last written
-is kept in the database's meta (`META_LAB_RECORD`). Writing it never fails a run: a failure is
-logged once per cause (a WARNING when the cause is new, DEBUG while it repeats).
+margin, so a lab manager sees a fresh record at least once per interval. Only then is the record
+already at that name read, so that another configuration's is never written over (`ownership`).
+When it was last written is kept in the database's meta (`META_LAB_RECORD`). Writing it never
+fails a run: a failure is logged once per cause (a WARNING when the cause is new, DEBUG while it
+repeats).
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ from oeleo_gui.engine.lab.format import (
     RECORD_VERSION,
     record_path,
     to_iso,
-    utc_from_timestamp,
 )
+from oeleo_gui.engine.lab.overview import duration_words
+from oeleo_gui.engine.lab.ownership import config_key, own_record_path, place_record
 from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.settings.config import Settings
 from oeleo_gui.engine.settings.instrument import computer_name
 from oeleo_gui.engine.status import FileConcern, SafetyState, StatusReport, compute_status
-from oeleo_gui.engine.units import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ def build_record(
         "record": RECORD_KIND,
         "version": RECORD_VERSION,
         "instrument": settings.instrument_name,
+        "config": config_key(settings),
         "computer": computer_name(),
         "app_version": __version__,
         "written_at": to_iso(written_at),
@@ -103,7 +106,7 @@ def build_record(
             "Files": FileFilter.from_settings(settings).describe(),
             "Subfolders": settings.include_subdirs,
             "Destination": settings.destination_identity,
-            "Runs every": format_duration(settings.run_interval_seconds),
+            "Runs every": duration_words(settings.run_interval_seconds),
         },
     }
 
@@ -173,15 +176,18 @@ def publish_if_due(
             settings,
             report,
             stopped=is_stopped(report, last_error),
-            written_at=utc_from_timestamp(now),
+            written_at=datetime.fromtimestamp(now).astimezone(),  # its own day: see `dated`
         )
         fingerprint = verdict_fingerprint(record)
-        target = record_path(settings.instrument_file_stem)
+        primary = record_path(settings.instrument_file_stem)
         where = settings.destination_identity
-        if not force and not _is_due(previous, fingerprint, target, where, now, settings):
+        if not force and not _is_due(previous, fingerprint, primary, where, now, settings):
             return False
         destination = connector() if callable(connector) else connector
+        destination.connect()
+        target = place_record(destination, settings, now)
         write_record(destination, store, target, record_bytes(record), mtime=now)
+        _after_placing(destination, settings, previous, target, primary)
     except Exception as exc:  # the run's outcome stands whatever happens here
         _log_once(store, previous, exc)
         return False
@@ -190,6 +196,7 @@ def publish_if_due(
         {
             "at": now,
             "fingerprint": fingerprint,
+            "primary": primary,
             "path": target,
             "where": where,
             "states": state_key,
@@ -259,12 +266,12 @@ def _quiet_and_fresh(
 def write_record(
     connector: Connector, store: FileListStore, target: str, data: bytes, *, mtime: float
 ) -> None:
-    """Temporary name (journalled) → verify → rename over `target`, from a local temporary file."""
+    """Temporary name (journalled) → verify → rename over `target`, from a local temporary file
+    (the connector is connected)."""
     fd, local = tempfile.mkstemp(prefix="oeleo-status-", suffix=".json")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        connector.connect()
         temp = temp_name_for(target)
         store.journal_add([(temp, target)])  # a crash from here on: the next run sweeps it
         try:
@@ -294,17 +301,46 @@ def write_record(
             os.unlink(local)
 
 
+def _after_placing(
+    connector: Connector,
+    settings: Settings,
+    previous: dict[str, Any],
+    target: str,
+    primary: str,
+) -> None:
+    """Say once that the name is shared; remove this configuration's own-name record once its
+    name is free again (else it would turn silent beside the fresh one)."""
+    before = (
+        previous.get("path") if previous.get("where") == settings.destination_identity else None
+    )
+    if target == before:
+        return
+    if target != primary:
+        log.warning(
+            "Another configuration writes its status record for the lab overview as %s too "
+            "(two configurations share the instrument name %r). This one's is written as %s. "
+            "Set OELEO_INSTRUMENT_NAME in each one's .env to tell them apart.",
+            primary,
+            settings.instrument_name,
+            target,
+        )
+    elif before == own_record_path(settings.instrument_file_stem, config_key(settings)):
+        with contextlib.suppress(Exception):
+            connector.remove(before)
+
+
 def _is_due(
     previous: dict[str, Any],
     fingerprint: str,
-    target: str,
+    primary: str,
     where: str,
     now: float,
     settings: Settings,
 ) -> bool:
-    if (previous.get("fingerprint"), previous.get("path"), previous.get("where")) != (
+    written_as = previous.get("primary", previous.get("path"))
+    if (previous.get("fingerprint"), written_as, previous.get("where")) != (
         fingerprint,
-        target,
+        primary,
         where,
     ):
         return True

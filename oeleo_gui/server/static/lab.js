@@ -16,7 +16,7 @@
     name: (r) => r.name.toLocaleLowerCase(),
     verdict: (r) => r.severity,
     last_success: (r) => time(r.last_success) ?? -Infinity,
-    waiting: (r) => r.files_waiting,
+    not_copied: (r) => r.files_not_copied,
     oldest: (r) => time(r.oldest_unsynced && r.oldest_unsynced.since) ?? Infinity,
     reason: (r) => r.reason.toLocaleLowerCase(),
   };
@@ -74,7 +74,7 @@
       name,
       verdict,
       lastSuccess,
-      element("td", r.cells.waiting, "number"),
+      element("td", r.cells.not_copied, "number"),
       element("td", r.cells.oldest_unsynced),
       element("td", r.cells.reason, "reason"),
     );
@@ -111,9 +111,10 @@
     td.append(list("Why", reasons, (text) => text));
     const counts = r.counts || {};
     const waiting = r.waiting.concat(r.live);
-    td.append(list("Files waiting (" + (counts.waiting || 0) + " being written, " +
-      (counts.live || 0) + " live)", waiting, fileText));
-    td.append(list("Files failing (" + (counts.failed || 0) + ")", r.failed, fileText));
+    td.append(element("p", r.not_copied_text + ".", "not-copied"));
+    td.append(list("Being written, held open or live (" +
+      ((counts.waiting || 0) + (counts.live || 0)) + ")", waiting, fileText));
+    td.append(list("Failing (" + (counts.failed || 0) + ")", r.failed, fileText));
     const about = element("section");
     about.append(element("h2", "Instrument PC and settings"));
     const dl = element("dl");

@@ -36,7 +36,7 @@ def test_a_safe_instrument() -> None:
         "name": "XRD-1",
         "verdict": "safe",
         "last_success": "2 min ago",
-        "waiting": "0",
+        "not_copied": "0",
         "oldest_unsynced": "",
         "reason": "All 12 files copied.",
     }
@@ -58,10 +58,14 @@ def test_behind_with_the_reason_and_the_oldest_file() -> None:
     )
     assert row.verdict is Verdict.BEHIND
     assert row.reason == "run 7.res failed: the server refused it"
-    assert row.files_waiting == 5  # new or changed, being written, live, failing
+    assert row.files_not_copied == 5  # new or changed, being written, live, failing
     assert row.failed[0].path == "run 7.res"
     assert row.cells()["oldest_unsynced"] == "run 7.res (3 h ago)"
-    assert row.cells()["waiting"] == "5"
+    assert row.cells()["not_copied"] == "5"
+    assert row.not_copied_text == (
+        "Not copied: 5 (2 new or changed, 1 being written or held open, "
+        "1 only a live copy there, 1 failing)"
+    )
 
 
 def test_copying_stopped_is_an_error() -> None:
@@ -91,6 +95,42 @@ def test_silent_after_twice_its_interval_whatever_it_said() -> None:
     assert row.verdict is Verdict.SILENT
     assert row.reason.startswith("No report for 60 min (expected every 30 min)")
     assert row.reason.endswith("Last report: All 12 files copied.")
+
+
+def test_a_record_from_a_clock_ahead_is_not_safe_and_says_why() -> None:
+    """Dated three hours ahead, it could never fall silent: not "safe", the clock named."""
+    row = parse(make_record(age=-3 * 3600))
+    assert row.verdict is Verdict.BEHIND
+    assert row.reason.startswith("This PC's clock is ahead by 3 h; its silence cannot be judged")
+    assert row.reason.endswith("Last report: All 12 files copied.")
+    assert row.cells()["last_success"] == "3 h in the future"
+    assert parse(make_record(age=-120)).verdict is Verdict.SAFE  # clocks a little apart: fine
+
+
+def test_safe_without_any_successful_run_is_not_safe() -> None:
+    row = parse(make_record(last_success=None))
+    assert row.verdict is Verdict.BEHIND
+    assert "names no successful run" in row.reason
+    assert row.cells()["last_success"] == "never"
+
+
+def test_an_old_record_gives_its_times_with_their_date_and_ages_in_one_way() -> None:
+    """Written 26 h ago at 09:59 UTC: "last run 09:59" would seem to speak of today."""
+    row = parse(
+        make_record(
+            age=26 * 3600,
+            status_summary="All 12 files copied (3 KB); last run 09:58.",
+            status_failed=[{"path": "r 12:30.res", "reason": "held open since 09:30"}],
+        )
+    )
+    assert row.summary == "All 12 files copied (3 KB); last run 03 May 09:58."
+    assert row.reason.startswith("No report for 26 h (expected every 30 min)")
+    assert row.reason.endswith("Last report: All 12 files copied (3 KB); last run 03 May 09:58.")
+    assert row.failed[0].reason == "held open since 03 May 09:30"
+    assert row.failed[0].path == "r 12:30.res"  # a name is never changed
+    assert row.cells()["last_success"] == "26 h ago"  # as in the reason: one formatter
+    today = parse(make_record(age=3600, status_summary="last run 10:59; 02 May 17:00 as said"))
+    assert today.summary == "last run 10:59; 02 May 17:00 as said"
 
 
 def test_silence_uses_a_floor_for_continuous_runs() -> None:
@@ -134,4 +174,4 @@ def test_bad_records_are_unreadable_rows_saying_why(data: bytes, why: str) -> No
     assert row.name == "XRD-1"  # from the file name: the record's own is not trusted
     assert row.reason.startswith("unreadable record: ")
     assert why in row.reason
-    assert row.cells()["waiting"] == ""
+    assert row.cells()["not_copied"] == ""

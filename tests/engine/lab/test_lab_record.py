@@ -155,7 +155,9 @@ def test_a_failing_file_makes_the_instrument_behind_with_the_reason(
     assert row.verdict is Verdict.BEHIND
     assert "could not be copied" in row.reason and "run2/a.res" in row.reason
     assert [f.path for f in row.failed] == ["run2/a.res"]
-    assert row.files_waiting == 1
+    assert row.files_not_copied == 1
+    assert row.cells()["not_copied"] == "1"
+    assert row.not_copied_text == "Not copied: 1 (1 failing)"
 
 
 def test_copying_stopped_is_an_error(
@@ -185,6 +187,24 @@ def test_a_destination_that_stopped_the_run_is_not_written_to_again(
     assert not dst.exists()  # nothing made again on the local disk for the record either
     dst.with_name("share gone").rename(dst)
     assert record_at(dst).read_bytes() == before
+
+
+def test_a_pc_whose_clock_runs_ahead_is_not_shown_safe(
+    make_settings: Callable[..., Any], src: Path, dst: Path, write
+) -> None:
+    """A real run on a PC three hours ahead: its record could never turn silent."""
+    write(src, "a.res", "alpha")
+    engine = Engine(
+        make_settings(OELEO_INSTRUMENT_NAME="XRD 1"), clock=lambda: time.time() + 3 * 3600
+    )
+    try:
+        assert engine.sync().ok
+    finally:
+        engine.close()
+    row = read_row(dst)
+    assert row.verdict is Verdict.BEHIND
+    assert "clock is ahead by 3 h" in row.reason
+    assert row.cells()["verdict"] == "behind"
 
 
 def test_writing_it_never_fails_a_run_and_a_failure_is_logged_once(

@@ -104,6 +104,11 @@ def test_large_file_in_chunks_survives_a_dropped_connection(
     assert not any(is_temp_name(p) for p in server.files)
 
 
+def data_downloads(server: Any) -> list[Any]:
+    """Files downloaded, less the status record (read by a sync before it is replaced)."""
+    return [c for c in server.calls("$value") if "/.oeleo/status/" not in c.api]
+
+
 def test_check_compares_listing_and_downloads_only_for_a_full_check(
     engine: Engine, server: Any
 ) -> None:
@@ -113,10 +118,10 @@ def test_check_compares_listing_and_downloads_only_for_a_full_check(
     report = engine.check()
     assert set(report.in_sync) == {"a.res", "2024/b.res"}
     assert report.missing == ("locked.res",)
-    assert server.calls("$value") == []
+    assert data_downloads(server) == []
     full = engine.check(full=True)
     assert full.out_of_sync == ("a.res",)
-    assert len(server.calls("$value")) == 2
+    assert len(data_downloads(server)) == 2
 
 
 def test_wrong_library_stops_the_run_with_a_hint(server: Any, source: Path, tmp_path: Path) -> None:
