@@ -127,19 +127,3 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if report.missing or report.out_of_sync:
             print("the next sync copies what is missing or differs")
     return EXIT_FAILED if differs else EXIT_OK
-    print(f"local files:               {report.local_files}")
-    print(f"present at destination:    {len(report.present)}")
-    print(f"in sync:                   {len(report.in_sync)}")
-    print(f"out of sync:               {len(report.out_of_sync)}")
-    print(f"missing at destination:    {len(report.missing)}")
-    for name in report.out_of_sync:
-        print(f"  out of sync: {name}")
-    for name in report.missing:
-        print(f"  missing:     {name}")
-    for r in report.errors:
-        print(f"  unreadable:  {r.rel_path} ({r.reason})")
-    if report.swept_temp_files:
-        print(f"removed {report.swept_temp_files} stale temporary file(s) at the destination")
-    if report.db_updated:
-        print("database updated (locked files kept their lock)")
-    return EXIT_OK
