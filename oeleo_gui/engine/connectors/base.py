@@ -25,7 +25,6 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Protocol, runtime_checkable
 
 from oeleo_gui.engine.errors import FileError
@@ -54,7 +53,7 @@ def temp_name_for(rel_path: str) -> str:
 
 def is_temp_name(name: str) -> bool:
     """True for names made by `temp_name_for` (left behind by a crash, swept by the next run)."""
-    return bool(_TEMP_RE.match(PurePosixPath(name).name))
+    return bool(_TEMP_RE.match(name.rstrip("/").rpartition("/")[2]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,16 +110,15 @@ def rename_many(
     failures: dict[int, BaseException] = {}
 
     def timed(index: int, kind: int, body: memoryview) -> None:
-        code, text = fxp.status_of(kind, body)
-        if code != fxp.OK:
+        if not fxp.is_ok(kind, body):
+            text = fxp.status_of(kind, body)[1]
             log.warning("the modification time of %r was not kept: %s", pairs[index][1], text)
 
     def renamed(index: int, kind: int, body: memoryview) -> None:
-        code, text = fxp.status_of(kind, body)
-        if code == fxp.OK:
+        if fxp.is_ok(kind, body):
             on_renamed(index)
         else:
-            failures[index] = fxp.status_error(code, text)
+            failures[index] = fxp.status_error(*fxp.status_of(kind, body))
 
     posix = pipe.has_posix_rename
     for index, (old, new) in enumerate(pairs):

@@ -117,6 +117,14 @@ class Reader:
         return Attributes(size, mode, mtime)
 
 
+_OK_CODE = struct.pack(">I", OK)
+
+
+def is_ok(kind: int, body: memoryview) -> bool:
+    """A STATUS answer saying OK (checked without decoding it: thousands per batch)."""
+    return kind == STATUS and body[:4] == _OK_CODE
+
+
 def status_of(kind: int, body: memoryview) -> tuple[int, str]:
     """(code, message) of a STATUS answer; any other answer counts as a failure."""
     if kind != STATUS:

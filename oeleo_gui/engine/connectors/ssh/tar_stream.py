@@ -73,6 +73,22 @@ def _octal(value: int, width: int) -> bytes:
     return b"%0*o\0" % (width - 1, value)
 
 
+def _template() -> bytes:
+    """A ustar header's fixed fields: mode 0644, owner 0, a regular file, the checksum field
+    counted as spaces."""
+    block = bytearray(BLOCK)
+    block[100:108] = b"0000644\0"
+    block[108:116] = block[116:124] = b"0000000\0"
+    block[148:156] = b" " * 8
+    block[156:157] = b"0"
+    block[257:265] = b"ustar\x0000"
+    return bytes(block)
+
+
+_TEMPLATE = _template()
+_TEMPLATE_SUM = sum(_TEMPLATE)
+
+
 def header(name: bytes, size: int, mtime: int) -> bytes:
     """A ustar header for a regular file (a pax header first when the name does not fit)."""
     prefix, rest = b"", name
@@ -82,17 +98,15 @@ def header(name: bytes, size: int, mtime: int) -> bytes:
             prefix, rest = name[:cut], name[cut + 1 :]
         else:
             return _pax_path(name) + header(name[-100:], size, mtime)
-    block = bytearray(BLOCK)
+    size_field, time_field = _octal(size, 12), _octal(mtime, 12)
+    block = bytearray(_TEMPLATE)
     block[0 : len(rest)] = rest
-    block[100:108] = b"0000644\0"
-    block[108:116] = block[116:124] = b"0000000\0"
-    block[124:136] = _octal(size, 12)
-    block[136:148] = _octal(mtime, 12)
-    block[148:156] = b" " * 8
-    block[156:157] = b"0"
-    block[257:265] = b"ustar\x0000"
+    block[124:136] = size_field
+    block[136:148] = time_field
     block[345 : 345 + len(prefix)] = prefix
-    block[148:156] = b"%06o\0 " % sum(block)
+    # The checksum of the whole block, from the parts that differ from the template.
+    checksum = _TEMPLATE_SUM + sum(rest) + sum(prefix) + sum(size_field) + sum(time_field)
+    block[148:156] = b"%06o\0 " % checksum
     return bytes(block)
 
 
@@ -174,7 +188,6 @@ class TarSender:
             except FileError as exc:
                 self.on_failed(index, exc)
                 continue
-            self.on_progress(index, 0)
             buffer += header(member_name(item.remote), len(data), int(item.mtime))
             buffer += data
             buffer += bytes(-len(data) % BLOCK)

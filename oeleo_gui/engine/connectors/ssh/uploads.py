@@ -185,9 +185,8 @@ class BatchSender:
     def _written(self, f: _File, size: int, kind: int, body: memoryview) -> None:
         self._unanswered_bytes -= size
         f.unanswered -= 1
-        code, text = fxp.status_of(kind, body)
-        if code != fxp.OK:
-            self._failed(f, "write", code, text)
+        if not fxp.is_ok(kind, body):
+            self._failed(f, "write", *fxp.status_of(kind, body))
         self._settle(f)
 
     def _finish_requests(self, f: _File) -> None:
@@ -210,9 +209,8 @@ class BatchSender:
 
     def _answered(self, f: _File, phase: Phase, kind: int, body: memoryview) -> None:
         f.unanswered -= 1
-        code, text = fxp.status_of(kind, body)
-        if code != fxp.OK:
-            self._failed(f, phase, code, text)
+        if not fxp.is_ok(kind, body):
+            self._failed(f, phase, *fxp.status_of(kind, body))
         self._settle(f)
 
     def _failed(self, f: _File, phase: Phase, code: int, text: str) -> None:
