@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 from oeleo_gui.api.errors import ScriptConfigError, env_value
 from oeleo_gui.engine.bookkeeping.store import IN_MEMORY, is_in_memory
@@ -150,6 +150,7 @@ class ChosenNames(FileFilter):
     `add_local` chose): `run()` and `check()` handle those files and no others."""
 
     names: frozenset[str] = frozenset()
+    selects_part: ClassVar[bool] = True
 
     @classmethod
     def narrowing(cls, flt: FileFilter, names: Iterable[str]) -> ChosenNames:

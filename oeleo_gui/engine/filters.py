@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from oeleo_gui.engine.settings.config import Settings
 
@@ -22,6 +23,10 @@ class FileFilter:
     excluded_names: tuple[str, ...] = ()
     not_before: float | None = None  # POSIX timestamps
     not_after: float | None = None
+
+    selects_part: ClassVar[bool] = False
+    """True for a filter narrowed to some of the files the settings select (a script's
+    chosen files): a run with it has not seen the others, so their kept states stay."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileFilter:

@@ -259,10 +259,19 @@ class Engine:
         """Remember why files wait or fail (`file_state`), and say since when in the results.
 
         A complete run saw every file, so the states it did not report end; a stopped or
-        cancelled run only updates the files it reported."""
+        cancelled run only updates the files it reported. A run narrowed to some files (a
+        script's choice) saw only those: the states of the others stay, so a file waiting
+        meanwhile keeps the time it began to wait (its maximum wait is not restarted)."""
         previous, self._run_states = self._run_states or {}, None
         now = datetime.fromtimestamp(self._clock())
         kept, ended = next_states(results, previous, self._seen, now)
+        if complete and self.filter.selects_part:
+            in_scope = self.filter.name_matcher()
+            reported = {s.rel_path for s in kept}
+            ended |= {
+                rel for rel in previous if rel not in reported and in_scope(rel.rpartition("/")[2])
+            }
+            complete = False
         try:
             store = self.store
             store.save_file_states(kept, remove=ended, replace_all=complete)

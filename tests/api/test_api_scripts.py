@@ -313,3 +313,44 @@ def test_scheduler_waits_between_runs_and_stop_ends_the_wait(workdir, src: Path,
     assert not runner.is_alive()
     assert len(done) == 1 and len(scheduler.summaries) == 1  # one run, then the hour's wait ended
     assert len(files_in(dst)) == 2
+
+
+def test_a_script_choosing_some_files_keeps_the_waiting_time_of_the_others(
+    workdir, src: Path, dst: Path
+) -> None:
+    """A file waiting to settle keeps the time it began to wait while a script copies other
+    files it chose (else its maximum wait would start again at every such run); a chosen
+    file that is gone loses its state."""
+    put(src, "being_written.res", "still growing", mtime=time.time())
+
+    def worker() -> Worker:
+        return Worker(
+            ChecksumChecker(),
+            SimpleDbHandler("states.db"),
+            local_connector=LocalConnector(src),
+            external_connector=LocalConnector(dst),
+            extension=".res",
+            settle_seconds=600,
+        )
+
+    every = worker()
+    every.filter_local()
+    assert [r.rel_path for r in every.run().settling] == ["being_written.res"]
+    began = every.bookkeeper.store.file_states()["being_written.res"].waiting_since
+    assert began is not None
+    every.close()
+
+    put(src, "cell_03.res", "third cell")
+    some = worker()
+    some.add_local(["cell_03.res"])
+    assert [r.rel_path for r in some.run().copied] == ["cell_03.res"]
+    states = some.bookkeeper.store.file_states()
+    assert states["being_written.res"].waiting_since == began
+    some.close()
+
+    (src / "being_written.res").unlink()
+    gone = worker()
+    gone.add_local(["being_written.res"])
+    gone.run()
+    assert "being_written.res" not in gone.bookkeeper.store.file_states()
+    gone.close()
