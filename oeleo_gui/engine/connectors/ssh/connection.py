@@ -55,7 +55,9 @@ class SshConnection:
         self._hashing: HashAsSent | None = None  # the server hashing the last batch sent
         self._pkey: paramiko.PKey | None = None
         self._can_exec = True
+        self._collected_md5 = True  # md5sum's lines collected into blocks (`remote_md5`)
         self._can_tar = True  # until a tar stream fails (see `sending`)
+        self._can_rename = True  # by one command, until the server has no perl (`remote_rename`)
         self._made_dirs: set[str] = set()  # folders known to exist
         self._new_dirs: set[str] = set()  # folders this connection made (see stat_many)
         self._placed: set[str] = set()  # names it renamed into place there, and elsewhere
@@ -138,8 +140,10 @@ class SshConnection:
 
     def _probe_exec(self) -> None:
         """Can we hash on the server? Not on SFTP-only accounts (internal-sftp)."""
-        ok = remote_md5.can_hash(self._transport(), self.connect_timeout)
+        found = remote_md5.probe(self._transport(), self.connect_timeout)
+        ok = found is not None
         self._can_exec = ok
+        self._collected_md5 = bool(found)
         self.capabilities = Capabilities(server_checksums=ok, keeps_mtime=True)
         if not ok:
             log.info(

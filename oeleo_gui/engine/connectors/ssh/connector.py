@@ -1,14 +1,13 @@
 """A folder on an SSH server as the destination, over SFTP with paramiko.
 
-One SSH connection (`connection`) serves a whole run. A batch of files travels with many SFTP
-requests in flight on a session of our own (`sftp_pipe`): folders made, files opened, written,
-given their time and closed under temporary names (`uploads`), then renamed into place
-(`bulk`), each step in about one round trip for the whole batch. `verify` and `checksums` hash
-on the server with one `md5sum` command whose names travel on its standard input (`remote_md5`)
-when the account has a shell, and read the files back (`readback`) when it has not (an
-SFTP-only account). Every paramiko/socket/OS error is translated in `SshConnection._errors`,
-and only there. Imports `connectors.base`, `fileio`, the settings, `errors`, `events` and
-paramiko; never the run flow.
+One SSH connection (`connection`) serves a whole run. A batch of files travels under
+temporary names (`sending`: small files as `tar` streams where the account has a shell, the
+others with many SFTP requests in flight on a session of our own, `sftp_pipe`), folders made
+in one go (`bulk`); the server hashes each file as it is complete, and `verify` compares
+(`verifying`); then the batch is renamed into place by one command (`remote_rename`) or over
+SFTP. Every paramiko/socket/OS error is translated in `SshConnection._errors`, and only there.
+Imports `connectors.base`, `fileio`, the settings, `errors`, `events` and paramiko; never the
+run flow.
 """
 
 from __future__ import annotations
@@ -28,24 +27,18 @@ from oeleo_gui.engine.connectors.base import (
     temp_name_for,
     too_large,
 )
-from oeleo_gui.engine.connectors.ssh import bulk, remote_md5
-from oeleo_gui.engine.connectors.ssh.connection import SshConnection
-from oeleo_gui.engine.connectors.ssh.readback import ReadBack
-from oeleo_gui.engine.connectors.ssh.remote_md5 import HashAsSent
+from oeleo_gui.engine.connectors.ssh import bulk, remote_rename
 from oeleo_gui.engine.connectors.ssh.sending import Sending, source_sizes
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
+from oeleo_gui.engine.connectors.ssh.verifying import EXEC_DEADLINE, SshVerifying
 from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError, PathBlocked
 from oeleo_gui.engine.events import CancelToken
 
 log = logging.getLogger(__name__)
 
-EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
-HASH_RUN_FILES = 1000  # names per md5sum while a batch is sent (fewer processes) ...
-HASH_RUN_BYTES = 32 * 1024 * 1024  # ... but big files hashed as soon as each is complete
 
-
-class SshConnector(SshConnection):
+class SshConnector(SshVerifying):
     """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector` and
     `base.BatchUploads`); the connection itself is `SshConnection`'s."""
 
@@ -100,15 +93,6 @@ class SshConnector(SshConnection):
                         found[rel] = RemoteEntry(rel, a.st_size or 0, a.st_mtime)
         return found
 
-    def stat(self, rel_path: str) -> RemoteEntry | None:
-        sftp = self._require_sftp()
-        with self._errors(rel_path):
-            try:
-                st = sftp.stat(self._remote(rel_path))
-            except FileNotFoundError:
-                return None
-        return RemoteEntry(rel_path, st.st_size or 0, st.st_mtime)
-
     def stat_many(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
         """One round trip for the whole batch (`bulk.stat_many`). The worker asks before it
         renames, to find files it did not write: in a folder this connection made, only the
@@ -116,50 +100,12 @@ class SshConnector(SshConnection):
         server is not asked about the others and a first copy into new folders costs no stat."""
         return self._stat_exactly([r for r in rel_paths if self._may_exist(r)])
 
-    def _stat_exactly(self, rel_paths: Sequence[str]) -> dict[str, RemoteEntry]:
-        rels = list(rel_paths)
-        with self._errors():
-            found = bulk.stat_many(self._require_pipe(), [encode(self._remote(r)) for r in rels])
-        return {
-            rels[i]: RemoteEntry(rels[i], a.size or 0, None if a.mtime is None else float(a.mtime))
-            for i, a in found.items()
-        }
-
     def _may_exist(self, rel_path: str) -> bool:
         if rel_path.rpartition("/")[0] not in self._new_dirs:
             return True
         return rel_path in self._placed or is_temp_name(rel_path)
 
-    # --- hashing ---------------------------------------------------------------------------------
-    def checksums(
-        self, rel_paths: Sequence[str], cancel: CancelToken | None = None
-    ) -> dict[str, str]:
-        if not rel_paths:
-            return {}
-        self._require_sftp()  # connects when needed; refuses while the connection is lost
-        wanted = {self._remote(rel): rel for rel in rel_paths}
-        with self._errors():
-            if self._can_exec:
-                found = remote_md5.md5_many(
-                    self._transport(),
-                    list(wanted),
-                    cancel,
-                    deadline=EXEC_DEADLINE,
-                    open_timeout=self.connect_timeout,
-                )
-                return {wanted[p]: md5 for p, md5 in found.items()}
-        sizes = self._stat_exactly(rel_paths)
-        return self._read_back({rel: entry.size for rel, entry in sizes.items()}, cancel)
-
-    def _read_back(self, sizes: dict[str, int], cancel: CancelToken | None) -> dict[str, str]:
-        """MD5s of files read back over SFTP (SFTP-only accounts), many reads in flight."""
-        rels = list(sizes)
-        with self._errors():
-            found = ReadBack(self._require_pipe(), cancel).run(
-                [(encode(self._remote(rel)), sizes[rel]) for rel in rels]
-            )
-        return {rels[i]: md5 for i, md5 in found.items()}
-
+    # --- reading ----------------------------------------------------------------------------------
     def read_small_file(self, rel_path: str, max_bytes: int) -> bytes | None:
         sftp = self._require_sftp()
         with self._errors(rel_path):
@@ -171,63 +117,6 @@ class SshConnector(SshConnection):
         if len(data) > max_bytes:
             raise too_large(rel_path, self.description, max_bytes)
         return data
-
-    def verify(
-        self, uploads: Sequence[Upload], cancel: CancelToken | None = None
-    ) -> dict[str, str]:
-        """One batched `md5sum` on the server; a file that arrived short or long has another
-        digest too, so only the files that fail are looked at again, to say what is wrong.
-        Without a shell (SFTP-only accounts) sizes are checked first, then read back."""
-        if not self._can_exec:
-            return self._verify_by_reading_back(uploads, cancel)
-        digests = self._hashed_as_sent(cancel)
-        missing = [u.temp_rel_path for u in uploads if u.temp_rel_path not in digests]
-        if missing:
-            digests.update(self.checksums(missing, cancel))
-        return {
-            u.temp_rel_path: self._arrival_problem(u, digests.get(u.temp_rel_path))
-            for u in uploads
-            if digests.get(u.temp_rel_path) != u.md5
-        }
-
-    def _hashed_as_sent(self, cancel: CancelToken | None) -> dict[str, str]:
-        """{temp_rel_path: md5} the server computed while the last batch was sent."""
-        hashing, self._hashing = self._hashing, None
-        if hashing is None:
-            return {}
-        with self._errors():
-            found = hashing.digests(cancel, deadline=EXEC_DEADLINE)
-        return {p.removeprefix(self._prefix): md5 for p, md5 in found.items()}
-
-    def _verify_by_reading_back(
-        self, uploads: Sequence[Upload], cancel: CancelToken | None
-    ) -> dict[str, str]:
-        problems: dict[str, str] = {}
-        entries = self._stat_exactly([u.temp_rel_path for u in uploads])
-        arrived = {}
-        for upload in uploads:
-            entry = entries.get(upload.temp_rel_path)
-            if entry is None or entry.size != upload.size:
-                problems[upload.temp_rel_path] = self._arrival_problem(upload, None)
-            else:
-                arrived[upload.temp_rel_path] = upload.size
-        digests = self._read_back(arrived, cancel)
-        for upload in uploads:
-            md5 = digests.get(upload.temp_rel_path)
-            if upload.temp_rel_path in arrived and md5 != upload.md5:
-                problems[upload.temp_rel_path] = self._arrival_problem(upload, md5)
-        return problems
-
-    def _arrival_problem(self, upload: Upload, md5: str | None) -> str:
-        """Why an upload did not verify, in words (asks the server again: failures are rare)."""
-        entry = self.stat(upload.temp_rel_path)
-        if entry is None:
-            return "the uploaded file vanished at the destination"
-        if entry.size != upload.size:
-            return f"{entry.size} bytes arrived, {upload.size} were sent"
-        if md5 is None:
-            return "the uploaded file could not be read back"
-        return "the content that arrived differs from the source"
 
     # --- writing ---------------------------------------------------------------------------------
     def upload_batch(
@@ -279,19 +168,6 @@ class SshConnector(SshConnection):
             if sending.tar_failed:
                 self._can_tar = False
                 log.info("%s: sending over SFTP only (%s)", self.description, sending.tar_failed)
-
-    def _start_hashing(self, sizes: dict[int, int]) -> HashAsSent | None:
-        """Have the server hash the batch's files as they arrive (see `verify`)."""
-        if self._hashing is not None:  # the previous batch was never verified
-            self._hashing.close()
-            self._hashing = None
-        if not self._can_exec or not sizes:
-            return None
-        average = sum(sizes.values()) // len(sizes)
-        per_run = max(1, min(HASH_RUN_FILES, HASH_RUN_BYTES // max(1, average)))
-        with self._errors():
-            self._hashing = HashAsSent(self._transport(), per_run, self.connect_timeout)
-        return self._hashing
 
     def upload_temp(
         self,
@@ -359,10 +235,32 @@ class SshConnector(SshConnection):
             if self._sent_times.pop(u.temp_rel_path, None) != int(u.mtime)
         }
         with self._errors():
-            failures = bulk.rename_many(self._require_pipe(), pairs, renamed, times)
+            failures = self._rename_many(pairs, renamed, times)
         if failures:
             i, exc = min(failures.items())
             raise self._translate(exc, uploads[i].rel_path, "other") from exc
+
+    def _rename_many(
+        self,
+        pairs: list[tuple[bytes, bytes]],
+        renamed: Callable[[int], None],
+        times: dict[int, float],
+    ) -> dict[int, BaseException]:
+        """One command at the server where it can (see `remote_rename`), else over SFTP; a
+        batch that needs new times set (live copies) goes over SFTP."""
+        if self._can_exec and self._can_rename and not times and len(pairs) > 1:
+            try:
+                return remote_rename.rename_many(
+                    self._transport(),
+                    pairs,
+                    renamed,
+                    open_timeout=self.connect_timeout,
+                    deadline=EXEC_DEADLINE,
+                )
+            except remote_rename.NoRenameCommand as exc:
+                self._can_rename = False
+                log.info("%s: renaming over SFTP (%s)", self.description, exc)
+        return bulk.rename_many(self._require_pipe(), pairs, renamed, times)
 
     def commit(self, upload: Upload) -> None:
         self.commit_batch([upload], committed=lambda _u: None)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import paramiko
 import pytest
 
 from oeleo_gui.engine.connectors.base import (
@@ -139,10 +140,10 @@ def test_a_batch_arrives_verified_and_renamed_in_a_few_round_trips(
     assert files_in(remote_dir) == dict(zip(names, contents, strict=True))
     assert (remote_dir / names[0]).stat().st_mtime == int(MTIME)
     assert no_single_requests == []
-    # two commands on the server: tar for the small files, md5sum fed the names as each file
-    # was complete; the big file went over SFTP
+    # three commands on the server: tar for the small files, md5sum fed the names as each file
+    # was complete (the big file went over SFTP), and one rename of the whole batch
     commands = sshd.log_path.read_text().count("Starting session: command") - commands_before
-    assert commands == 2
+    assert commands == 3
 
 
 def test_one_file_failing_does_not_stop_the_others(
@@ -230,7 +231,11 @@ def test_odd_names_arrive_exactly_and_hash_on_the_server(
     assert sshd.log_path.read_text().count("Starting session: command") - before == 2
     assert ssh_connector._can_tar
     assert ssh_connector.verify(batch.uploads) == {}
+    renames_before = sshd.log_path.read_text().count("Starting session: command")
     ssh_connector.commit_batch(batch.uploads, committed=lambda u: None)
+    # renamed by one command fed the names on its input, none of them on a command line
+    assert sshd.log_path.read_text().count("Starting session: command") - renames_before == 1
+    assert ssh_connector._can_rename
     assert files_in(remote_dir) == dict(zip(ODD_NAMES, contents, strict=True))
     digests = ssh_connector.checksums([*ODD_NAMES, "missing $x.res"])
     assert digests == {n: md5(c) for n, c in zip(ODD_NAMES, contents, strict=True)}
@@ -340,7 +345,9 @@ def test_an_account_without_tar_falls_back_to_sftp(
         u.temp_rel_path: data for u, data in zip(batch.uploads, contents, strict=True)
     }  # nothing else was left behind by the failed stream
     assert c.verify(batch.uploads) == {}
+    assert not c._collected_md5  # no dd there: md5sum's lines come as they are
     c.commit_batch(batch.uploads, committed=lambda u: None)
+    assert not c._can_rename  # no perl there: renamed over SFTP
     assert files_in(remote_dir) == dict(zip(names, contents, strict=True))
 
 
@@ -373,3 +380,56 @@ def test_an_upload_given_another_time_keeps_it_at_the_destination(
     )
     assert (remote_dir / "live.res").stat().st_mtime == int(state_time)
     assert (remote_dir / "plain.res").stat().st_mtime == int(MTIME)
+
+
+def test_the_batch_rename_reports_each_file_that_could_not_be_renamed(
+    ssh_connector: SshConnector, remote_dir: Path, sources: Path
+) -> None:
+    """One command renames the batch; a name it cannot take (a folder with files is in the
+    way) fails that file alone, with the server's reason, and the others are in place."""
+    names = [f"ok {i}.res" for i in range(5)] + ["taken.res"]
+    (remote_dir / "taken.res").mkdir()
+    (remote_dir / "taken.res" / "inside").write_bytes(b"keep me")
+    write_sources(sources, [f"content {i}".encode() for i in range(6)])
+    batch = Batch(ssh_connector, sources)
+    batch.send(batch.requests(names))
+    assert ssh_connector.verify(batch.uploads) == {}
+    committed: list[str] = []
+    with pytest.raises(FileError) as failed:
+        ssh_connector.commit_batch(batch.uploads, committed=lambda u: committed.append(u.rel_path))
+    assert "taken.res" in failed.value.title
+    assert ssh_connector._can_rename  # the command ran; one rename was refused
+    assert sorted(committed) == names[:5]
+    arrived = files_in(remote_dir)
+    assert {n: arrived[n] for n in names[:5]} == {
+        n: f"content {i}".encode() for i, n in enumerate(names[:5])
+    }
+    assert arrived["taken.res/inside"] == b"keep me"
+    assert next(u.temp_rel_path for u in batch.uploads if u.rel_path == "taken.res") in arrived
+
+
+def test_the_server_collects_md5sums_output_into_blocks(
+    ssh_connector: SshConnector, remote_dir: Path
+) -> None:
+    """md5sum writes a line per file; with `dd` behind it the answer comes in a few packets,
+    and the digests read the same as without it."""
+    assert ssh_connector._collected_md5
+    for i in range(2000):
+        (remote_dir / f"f{i}.res").write_bytes(f"data {i}".encode())
+    names = [f"f{i}.res" for i in range(2000)]
+    received: list[int] = []
+    # how the transport hands a channel the data it received
+    table = ssh_connector._transport()._channel_handler_table
+    channel_feed = table[paramiko.common.MSG_CHANNEL_DATA]
+
+    def counting(channel: paramiko.Channel, m: Any) -> None:
+        received.append(1)
+        channel_feed(channel, m)
+
+    table[paramiko.common.MSG_CHANNEL_DATA] = counting
+    try:
+        digests = ssh_connector.checksums(names)
+    finally:
+        table[paramiko.common.MSG_CHANNEL_DATA] = channel_feed
+    assert digests == {n: md5(f"data {i}".encode()) for i, n in enumerate(names)}
+    assert len(received) < 20  # 2000 lines of 45 bytes; without dd hundreds of packets
