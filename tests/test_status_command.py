@@ -74,7 +74,9 @@ def test_safe_after_a_sync(lab: Path, capsys) -> None:  # type: ignore[no-untype
     assert report["safe"] is True and report["state"] == "idle"
     assert report["reasons"] == [] and report["matched"] == 2
     assert report["waiting"] == report["failed"] == report["live"] == []
-    assert datetime.fromisoformat(str(report["last_success"])) <= datetime.now()
+    last_success = datetime.fromisoformat(str(report["last_success"]))
+    assert last_success.utcoffset() is not None  # times say which zone they are in
+    assert last_success <= datetime.now().astimezone()
     assert report["next_run"] is None  # nobody runs a schedule
     assert str(report["summary"]).startswith("All 2 files copied")
     capsys.readouterr()
@@ -102,7 +104,7 @@ def test_a_file_still_being_written_is_waiting_with_its_reason(  # type: ignore[
     [waiting] = report["waiting"]  # type: ignore[misc]
     assert waiting["path"] == "growing.res"
     assert "in case it is still being written" in waiting["reason"], waiting
-    assert datetime.fromisoformat(waiting["since"]) <= datetime.now()
+    assert datetime.fromisoformat(waiting["since"]) <= datetime.now().astimezone()
     assert any("being written" in r for r in report["reasons"])  # type: ignore[union-attr]
 
 
@@ -210,7 +212,7 @@ def test_the_next_run_of_a_running_tray_is_given(lab: Path, capsys) -> None:  # 
     due = (datetime.now() + timedelta(minutes=20)).replace(microsecond=0)
     write_schedule(lab, next_run=due)
     code, report = status(lab, capsys)
-    assert code == 0 and report["next_run"] == due.isoformat()
+    assert code == 0 and report["next_run"] == due.astimezone().isoformat()
 
 
 def test_a_run_of_another_process_is_syncing(lab: Path, capsys, hold_run_lock) -> None:  # type: ignore[no-untyped-def]

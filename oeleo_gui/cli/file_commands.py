@@ -16,11 +16,11 @@ from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import FileCode, FileState
 from oeleo_gui.engine.fileio.native_paths import source_path
 from oeleo_gui.engine.settings.config import Settings
-from oeleo_gui.engine.units import format_size
+from oeleo_gui.engine.units import format_size, iso_time
 
 
 def _when(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+    return iso_time(value)
 
 
 def cmd_files(args: argparse.Namespace, settings: Settings) -> int:

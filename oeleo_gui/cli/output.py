@@ -13,7 +13,7 @@ from typing import Any
 
 from oeleo_gui.engine.errors import visible
 from oeleo_gui.engine.events import FileProgress, FileResult, NullReporter, Outcome, RunSummary
-from oeleo_gui.engine.units import format_size
+from oeleo_gui.engine.units import format_size, iso_time
 
 LISTED_COPIES = 20
 
@@ -22,7 +22,7 @@ def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return iso_time(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (list, tuple)):

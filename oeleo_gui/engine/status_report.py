@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from oeleo_gui.engine.units import iso_time
+
 
 class SafetyState(StrEnum):
     """The verdict's state, worst first: what the tray's icon and the lab overview show."""
@@ -52,7 +54,7 @@ class StatusReport:
     checked_at: datetime
 
     def to_json(self) -> dict[str, object]:
-        """The `status --json` shape: ISO 8601 times, plain lists."""
+        """The `status --json` shape: ISO 8601 times with the UTC offset, plain lists."""
 
         def concern(c: FileConcern) -> dict[str, object]:
             return {"path": c.path, "reason": c.reason, "since": _iso(c.since)}
@@ -79,4 +81,4 @@ class StatusReport:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None
+    return iso_time(value)

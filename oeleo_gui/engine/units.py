@@ -18,6 +18,16 @@ def format_size(size: int | None, missing: str = "") -> str:
     return f"{size} B"
 
 
+def iso_time(moment: datetime | None) -> str | None:
+    """ISO 8601 to the second with the UTC offset, for programs (`--json`, the lab's records):
+    a naive time is this computer's local time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.isoformat(timespec="seconds")
+
+
 def when_text(when: datetime | None, now: datetime) -> str:
     """A time for people: `14:02` today, `28 Nov 14:02` on another day, `never` for None."""
     if when is None:

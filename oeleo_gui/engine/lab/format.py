@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from oeleo_gui.engine.connectors.base import STATUS_FOLDER, is_temp_name
+from oeleo_gui.engine.units import iso_time
 
 RECORD_KIND = "oeleo-gui status record"
 RECORD_VERSION = 1
@@ -42,11 +43,7 @@ def is_record_name(name: str) -> bool:
 
 def to_iso(moment: datetime | None) -> str | None:
     """ISO 8601 with the UTC offset (a naive time is this computer's local time)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.isoformat(timespec="seconds")
+    return iso_time(moment)
 
 
 def from_iso(value: object) -> datetime | None:
