@@ -42,7 +42,10 @@ class SshConnector(SshVerifying):
     """`remote_dir` on an SSH server, reached with `settings` (see `base.Connector` and
     `base.BatchUploads`); the connection itself is `SshConnection`'s."""
 
-    batch_files = 2000  # each batch costs a few round trips and processes at the server
+    # Each batch costs a few round trips, processes at the server and a wait at its end (the
+    # last files hashed, then renamed); 5000 small files (a few MB) are resent whole at most
+    # when the connection drops, and the database is written at each batch's end.
+    batch_files = 5000
 
     def ensure_ready(self) -> None:
         self.connect()

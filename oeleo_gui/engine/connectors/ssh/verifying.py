@@ -17,7 +17,7 @@ from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.events import CancelToken
 
 EXEC_DEADLINE = 3600.0  # one batched md5sum; cancel is checked every second meanwhile
-HASH_RUN_FILES = 1000  # names per md5sum while a batch is sent (fewer processes) ...
+HASH_RUN_FILES = 500  # names per md5sum: one tar stream's (tar_stream.CHUNK_FILES) ...
 HASH_RUN_BYTES = 32 * 1024 * 1024  # ... but big files hashed as soon as each is complete
 
 
