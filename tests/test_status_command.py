@@ -283,3 +283,31 @@ def test_a_reader_that_stops_early_gets_no_traceback(lab: Path) -> None:
     err = child.stderr.read()
     assert child.wait(timeout=60) == 1
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_status_of_an_ssh_destination_asks_no_keyring(
+    lab: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`status` connects nowhere, so it neither loads nor asks the OS keyring (a monitoring
+    tool calls it every minute; a locked keyring must not make it wait or fail), and a
+    password kept only in the keyring is no configuration problem for it. `sync` still asks."""
+    from oeleo_gui.engine.settings import secret_store
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        secret_store, "get_secret", lambda variable, account: asked.append(variable) or None
+    )
+    set_env(
+        lab,
+        OELEO_DESTINATION_TYPE="ssh",
+        OELEO_BASE_DIR_TO="/srv/data",
+        OELEO_EXTERNAL_HOST="127.0.0.1:1",
+        OELEO_USERNAME="tech",
+    )
+    code, report = status(lab, capsys)
+    assert asked == []
+    assert report["matched"] == 2 and report["not_copied"] == 2
+    assert code == 3 and report["state"] == "pending"  # not a configuration error
+    assert run(lab, "sync") == 2  # a run must connect: without a key or password it cannot
+    assert "OELEO_PASSWORD" in asked
+    assert "OELEO_KEY_FILENAME" in capsys.readouterr().err

@@ -29,12 +29,24 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     opened (`doctor` reports them itself, one by one)."""
     env_file = find_env_file(args.env)
     try:
-        return load_settings(env_file, check_folders=args.command not in ("doctor", "trust-host"))
+        return load_settings(
+            env_file,
+            check_folders=args.command not in ("doctor", "trust-host"),
+            with_secrets=_connects(args),
+        )
     except ConfigError as exc:
         if env_file is None:
             looked = ", ".join(str(p) for p in env_file_candidates())
             exc.hint = f"No .env file was found (looked in: {looked}). {exc.hint}"
         raise
+
+
+def _connects(args: argparse.Namespace) -> bool:
+    """Does the command reach the destination (and so need its password)? `status` only with
+    --check, `files` never."""
+    if args.command == "status":
+        return bool(getattr(args, "check", False))
+    return args.command != "files"
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -201,7 +201,9 @@ def _guess_kind(r: ValueReader) -> DestinationKind:
 
 
 def _secret(r: ValueReader, key: str, account: str) -> str:
-    """A secret from the environment/.env, else from the OS keyring."""
+    """A secret from the environment/.env, else from the OS keyring (when it is asked)."""
+    if not r.secrets:
+        return r.raw(key) or ""
     return r.raw(key) or secret_store.get_secret(key, account) or ""
 
 
@@ -220,7 +222,7 @@ def _ssh(r: ValueReader) -> SshSettings:
     account = secret_account("OELEO_PASSWORD", r.values)
     key_file = r.path("OELEO_KEY_FILENAME")
     password = _secret(r, "OELEO_PASSWORD", account)
-    if key_file is None and not password:
+    if key_file is None and not password and r.secrets:
         r.problem(
             "OELEO_KEY_FILENAME",
             "a private key file, or a password (OELEO_PASSWORD or the keyring)",
@@ -258,7 +260,7 @@ def _sharepoint(r: ValueReader) -> SharePointSettings:
         tenant=r.text("OELEO_SHAREPOINT_TENANT"),
     )
     has_app = client_id and (settings.client_secret or settings.cert_path)
-    if not has_app and not (username and settings.password):
+    if not has_app and not (username and settings.password) and r.secrets:
         r.problem(
             "OELEO_SHAREPOINT_CLIENT_ID",
             "app-only credentials (client id with a client secret or a certificate), "
@@ -273,7 +275,11 @@ def _sharepoint(r: ValueReader) -> SharePointSettings:
 
 
 def settings_from_values(
-    values: Mapping[str, str], env_file: Path | None = None, *, check_folders: bool = False
+    values: Mapping[str, str],
+    env_file: Path | None = None,
+    *,
+    check_folders: bool = False,
+    with_secrets: bool = True,
 ) -> Settings:
     """Validate raw values into Settings, raising one ConfigError that lists every problem.
 
@@ -282,6 +288,7 @@ def settings_from_values(
     reports every problem at once before it opens anything."""
     base_dir = env_file.parent if env_file is not None else Path.cwd()
     r = ValueReader(values, base_dir)
+    r.secrets = with_secrets
     source = r.path("OELEO_BASE_DIR_FROM")
     if source is None:
         r.problem("OELEO_BASE_DIR_FROM", "required: the folder with the instrument's data files")
@@ -352,11 +359,16 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
     check_folders: bool = False,
+    with_secrets: bool = True,
 ) -> Settings:
-    """Settings from `env_file` (may be None) and the process environment."""
+    """Settings from `env_file` (may be None) and the process environment. Without
+    `with_secrets` the OS keyring is not asked (nor loaded): for commands that connect to
+    nothing, such as `status`, which monitoring tools may call every minute."""
     if env_file is not None and not env_file.is_file():
         raise ConfigError(
             [ConfigProblem("--env", str(env_file), "an existing .env file")], str(env_file)
         )
     values = read_env_values(env_file, environ)
-    return settings_from_values(values, env_file, check_folders=check_folders)
+    return settings_from_values(
+        values, env_file, check_folders=check_folders, with_secrets=with_secrets
+    )

@@ -24,6 +24,7 @@ class ValueReader:
         self.values = values
         self.base_dir = base_dir
         self.problems: list[ConfigProblem] = []
+        self.secrets = True  # False: the OS keyring is not asked (commands that connect nowhere)
 
     def raw(self, key: str) -> str | None:
         value = self.values.get(key)
