@@ -29,9 +29,10 @@ from oeleo_gui.engine.connectors.base import (
 )
 from oeleo_gui.engine.connectors.ssh import bulk, remote_rename
 from oeleo_gui.engine.connectors.ssh.sending import Sending, source_sizes
+from oeleo_gui.engine.connectors.ssh.session import IO_TIMEOUT
 from oeleo_gui.engine.connectors.ssh.sftp_pipe import encode
 from oeleo_gui.engine.connectors.ssh.uploads import Outgoing
-from oeleo_gui.engine.connectors.ssh.verifying import EXEC_DEADLINE, SshVerifying
+from oeleo_gui.engine.connectors.ssh.verifying import SshVerifying
 from oeleo_gui.engine.errors import ConnectionLost, DestinationMissing, FileError, PathBlocked
 from oeleo_gui.engine.events import CancelToken
 
@@ -258,7 +259,8 @@ class SshConnector(SshVerifying):
                     pairs,
                     renamed,
                     open_timeout=self.connect_timeout,
-                    deadline=EXEC_DEADLINE,
+                    # as long as SFTP would wait for an answer, and a little per file
+                    deadline=IO_TIMEOUT + len(pairs) / 100,
                 )
             except remote_rename.NoRenameCommand as exc:
                 self._can_rename = False
