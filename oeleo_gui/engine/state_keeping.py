@@ -8,7 +8,7 @@ final version loses its state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from oeleo_gui.engine.bookkeeping.rows import FileStateRow
@@ -78,3 +78,15 @@ def _row(
         seen_mtime_ns=f.mtime_ns if f is not None else None,
         failures=failures if state is FileState.FAILED else 0,
     )
+
+
+def ended_in_choice(
+    previous: Mapping[str, FileStateRow],
+    kept: Iterable[FileStateRow],
+    in_choice: Callable[[str], bool],
+) -> set[str]:
+    """The states a run narrowed to a script's choice ends: those of the chosen files it did
+    not report. The others' states stay, so a file waiting meanwhile keeps the time it began
+    to wait (its maximum wait is not restarted by every such run)."""
+    reported = {s.rel_path for s in kept}
+    return {rel for rel in previous if rel not in reported and in_choice(rel.rpartition("/")[2])}

@@ -321,3 +321,14 @@ class BatchCopier(UploadSteps):
         except OeleoError as exc:
             return renamed, exc
         return renamed, None
+
+
+def sweep_journal(store: FileListStore, connector: Connector) -> None:
+    """Remove temporary files a crashed or cut-off run left at the destination (the journal
+    names every temporary file before it is made)."""
+    leftovers = store.journal_entries()
+    for temp_name, _destination in leftovers:
+        connector.remove(temp_name)
+    if leftovers:
+        log.info("removed %d temporary file(s) left by an interrupted run", len(leftovers))
+        store.journal_remove([t for t, _ in leftovers])

@@ -52,8 +52,8 @@ from oeleo_gui.engine.run_lock import RunLock
 from oeleo_gui.engine.run_results import log_not_copied, summarise, with_state
 from oeleo_gui.engine.scanner import LocalFile, walk
 from oeleo_gui.engine.settings.config import DestinationKind, Settings, preflight_problems
-from oeleo_gui.engine.state_keeping import next_states
-from oeleo_gui.engine.transfer import BatchCopier
+from oeleo_gui.engine.state_keeping import ended_in_choice, next_states
+from oeleo_gui.engine.transfer import BatchCopier, sweep_journal
 from oeleo_gui.engine.triage import triage
 
 log = logging.getLogger(__name__)
@@ -258,19 +258,14 @@ class Engine:
     def _keep_states(self, results: list[FileResult], *, complete: bool) -> list[FileResult]:
         """Remember why files wait or fail (`file_state`), and say since when in the results.
 
-        A complete run saw every file, so the states it did not report end; a stopped or
-        cancelled run only updates the files it reported. A run narrowed to some files (a
-        script's choice) saw only those: the states of the others stay, so a file waiting
-        meanwhile keeps the time it began to wait (its maximum wait is not restarted)."""
+        A complete run saw every file, so the states it did not report end (a run narrowed to
+        a script's choice: only within it); a stopped or cancelled run only updates the files
+        it reported."""
         previous, self._run_states = self._run_states or {}, None
         now = datetime.fromtimestamp(self._clock())
         kept, ended = next_states(results, previous, self._seen, now)
         if complete and self.filter.selects_part:
-            in_scope = self.filter.name_matcher()
-            reported = {s.rel_path for s in kept}
-            ended |= {
-                rel for rel in previous if rel not in reported and in_scope(rel.rpartition("/")[2])
-            }
+            ended |= ended_in_choice(previous, kept, self.filter.name_matcher())
             complete = False
         try:
             store = self.store
@@ -322,7 +317,7 @@ class Engine:
             return  # nothing to copy or sweep: no connection at all (SSH: most of a no-change run)
         connector = self.connector
         connector.connect()
-        self._sweep_journal(store, connector)
+        sweep_journal(store, connector)
         if not to_copy:
             return  # nothing to copy, so no write probe (a file made and deleted) either
         connector.ensure_ready()
@@ -342,15 +337,6 @@ class Engine:
             results.extend(copier.results)
             counts["bytes"] = copier.bytes_copied
             counts["locked"] += copier.locked_meanwhile
-
-    def _sweep_journal(self, store: FileListStore, connector: Connector) -> None:
-        """Remove temporary files a crashed or cut-off run left at the destination."""
-        leftovers = store.journal_entries()
-        for temp_name, _destination in leftovers:
-            connector.remove(temp_name)
-        if leftovers:
-            log.info("removed %d temporary file(s) left by an interrupted run", len(leftovers))
-            store.journal_remove([t for t, _ in leftovers])
 
     def _preview(
         self, results: list[FileResult], counts: dict[str, int], reporter: Reporter
